@@ -1,0 +1,200 @@
+"""Act stage: what each operation does, where the docs give it behaviour of its own.
+
+Defaults, echoes and consts come from the spec (``apply_defaults``, ``answer.echoes``,
+``answer.assemble``); this module only adds what the docs describe in words: a meeting gets an
+id, a room and a token, spends session minutes, and reads back later; a dynamic meeting finds
+or creates its end user and links to the room and the scenario with the user's identifiers.
+An operation without an act here answers its first documented example, as Prism would.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import random
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Mapping
+from urllib.parse import urlencode
+
+import orjson
+
+from meetings_spec.rules import lookup
+from mock_server.answer import assemble, echoes
+from mock_server.compiled import CompiledOperation, CompiledSpec
+from mock_server.errors import ApiError, Problem
+from mock_server.state import InsufficientMinutes, NewMeeting, Seed, State
+
+#: Where the minutes a meeting is charged come back (``x-echo`` of the duration field).
+ESTIMATE = "/session_minutes_info/estimatedMinutes"
+REMAINING = "/session_minutes_info/remainingMinutes"
+_JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
+_ROOM_ALPHABET = string.ascii_lowercase + string.digits
+
+
+@dataclass
+class MockContext:
+    """What the acts share: the compiled spec, the state, a clock and a source of randomness."""
+
+    compiled: CompiledSpec
+    state: State
+    seed: Seed
+    clock: Callable[[], datetime]
+    rng: random.Random
+    signing_key: bytes
+
+    def now(self) -> str:
+        """The clock's time as RFC 3339, to the second, in UTC (``2024-01-15T10:40:00Z``)."""
+        return self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Answer = tuple[int, Any]
+Act = Callable[[MockContext, CompiledOperation, Any, Mapping[str, Any]], Answer]
+
+
+def apply_defaults(op: CompiledOperation, body: Mapping[str, Any], scenario: Mapping[str, Any]) -> dict[str, Any]:
+    """The request as the API understands it: every omitted field given the value the spec says."""
+    effective = dict(body)
+    for name, field in op.spec.request_fields.items():
+        value = effective.get(name)
+        if name in effective:
+            if isinstance(value, float) and value.is_integer() and "integer" in _types(field.schema):
+                effective[name] = int(value)  # 5.0 is an integer to JSON Schema: answer it as 5
+        elif field.has_default:
+            effective[name] = field.default
+        elif field.default_from:
+            parts = [str(body[part]) for part in field.default_from if body.get(part)]
+            effective[name] = " ".join(parts) if parts else field.default_otherwise
+        elif field.scenario_default:
+            attribute, otherwise = field.scenario_default
+            effective[name] = scenario.get(attribute) or otherwise
+    return effective
+
+
+def _types(schema: Mapping[str, Any]) -> list[str]:
+    kind = schema.get("type", [])
+    return [kind] if isinstance(kind, str) else list(kind)
+
+
+def _scenario(ctx: MockContext, body: Mapping[str, Any]) -> dict[str, Any]:
+    scenario_id = body["scenario_id"]
+    scenario = ctx.state.scenario(int(scenario_id))
+    if scenario is None:
+        message = f"There is no scenario with id {scenario_id}."
+        raise ApiError(404, "scenario_not_found", message, [Problem("body.scenario_id", "exists", message)])
+    return scenario
+
+
+def _room(ctx: MockContext, meeting_id: int, minutes: int) -> tuple[str, str]:
+    """A unique room URL (its name ends with the meeting id) and a JWT-shaped token for it."""
+    name = "".join(ctx.rng.choice(_ROOM_ALPHABET) for _ in range(6)) + str(meeting_id)
+    issued = int(ctx.clock().timestamp())
+    claims = {"room": name, "meeting_id": meeting_id, "iat": issued, "exp": issued + 60 * minutes}
+    payload = base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=").decode()
+    signed = f"{_JWT_HEADER}.{payload}"
+    digest = hmac.new(ctx.signing_key, signed.encode(), hashlib.sha256).digest()
+    signature = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return ctx.compiled.mock["urls"]["room"].format(room=name), f"{signed}.{signature}"
+
+
+def _charge(ctx: MockContext, minutes: int, end_user: dict[str, Any] | None, build: Callable[..., NewMeeting]) -> Any:
+    try:
+        return ctx.state.create_meeting(minutes, build, end_user)
+    except InsufficientMinutes as short:
+        raise ApiError(
+            402,
+            "insufficient_minutes",
+            f"The meeting needs {short.needed} session minutes but the account has {short.left} left.",
+        ) from None
+
+
+def create_meeting(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+    """``POST /meetings``: spend the minutes, store the meeting, answer the create envelope."""
+    scenario = _scenario(ctx, body)
+    effective = apply_defaults(op, body, scenario)
+    values = {**echoes(op, effective), **dict(op.initial_values)}
+    minutes = values[ESTIMATE]
+
+    def build(meeting_id: int, _user: Any, remaining: int) -> NewMeeting:
+        room_url, room_token = _room(ctx, meeting_id, minutes)
+        now = ctx.now()
+        answer = assemble(op, {
+            **values,
+            "/data/id": meeting_id,
+            "/data/room_url": room_url,
+            "/data/room_token": room_token,
+            "/data/created_at": now,
+            REMAINING: remaining,
+        })
+        return NewMeeting(answer["data"], now, effective, answer)
+
+    return 200, _charge(ctx, minutes, None, build)
+
+
+def create_dynamic_meeting(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+    """``POST /meetings/create-dynamic-meeting``: find or create the end user, then as a create."""
+    scenario = _scenario(ctx, body)
+    effective = apply_defaults(op, body, scenario)
+    values = {**dict(op.initial_values)}
+    minutes = echoes(op, effective)[ESTIMATE]
+    # the end user's fields that the request can set (email, names): who to find or create
+    wanted_user = {key: body.get(key) for key in ctx.compiled.end_user_fields if key in op.spec.request_fields}
+
+    def build(meeting_id: int, user: dict[str, Any], remaining: int) -> NewMeeting:
+        # A reused end user lends their stored names to fields built from names the request lacks.
+        lent = {
+            part: user[part]
+            for field in op.spec.request_fields.values()
+            for part in field.default_from
+            if body.get(part) is None and user.get(part) is not None
+        }
+        request = apply_defaults(op, {**body, **lent}, scenario) if lent else effective
+        room_url, room_token = _room(ctx, meeting_id, minutes)
+        now = ctx.now()
+        fields = {
+            **values,
+            **echoes(op, request),
+            "/data/id": meeting_id,
+            "/data/room_url": room_url,
+            "/data/room_token": room_token,
+            "/data/created_at": now,
+            "/data/scenario": {k: scenario[k] for k in ctx.compiled.scenario_fields if k in scenario},
+            "/data/end_user": {k: user[k] for k in ctx.compiled.end_user_fields if k in user},
+            REMAINING: remaining,
+        }
+        bases = {
+            "/meeting_url": room_url,
+            "/scenario_url": ctx.compiled.mock["urls"]["scenario"].format(**scenario),
+        }
+        draft = assemble(op, fields)
+        for url_pointer, parameters in op.spec.success_rule("x-query-params"):
+            query = urlencode({name: lookup(draft, pointer) for name, pointer in parameters.items()})
+            fields[url_pointer] = f"{bases[url_pointer]}?{query}"
+        answer = assemble(op, fields)
+        return NewMeeting(answer["data"], now, effective, answer)
+
+    return 200, _charge(ctx, minutes, wanted_user, build)
+
+
+def get_meeting(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+    """``GET /meetings/{id}``: what was created, in the read envelope, or 404."""
+    found = ctx.state.meeting(params["id"])
+    if found is None:
+        raise ApiError(404, "meeting_not_found", f"There is no meeting with id {params['id']}.")
+    document, updated_at = found
+    return 200, assemble(op, {"/data": {**orjson.loads(document), "updated_at": updated_at}})
+
+
+def documented_example(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+    """For an operation the docs give no behaviour: its first success example, verbatim."""
+    examples = op.spec.examples(op.spec.success_status)
+    return int(op.spec.success_status), next(iter(examples.values()), None)
+
+
+ACTS: dict[str, Act] = {
+    "createMeeting": create_meeting,
+    "createDynamicMeeting": create_dynamic_meeting,
+    "getMeeting": get_meeting,
+}

@@ -1,0 +1,142 @@
+"""The spec, read and compiled once per process into what the mock needs to serve requests.
+
+Nothing here names a field: routes, validators, defaults, examples, the response layout and the
+seed all come from ``openapi/meetings.yaml`` (its strict view, since the mock is the server that
+honours every assumption).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from meetings_spec import View, contract_view, load_spec
+from meetings_spec.refs import SPEC_URI, escape_segment
+from meetings_spec.rules import Operation, operations, schema_properties
+from meetings_spec.schemas import request_body_pointer
+from meetings_spec.shapes import properties
+from mock_server.state import Limits, Seed
+
+
+@dataclass
+class CompiledOperation:
+    """One operation with its validators compiled and its response layout read."""
+
+    spec: Operation
+    body_validator: jsonschema_rs.Validator | None
+    parameter_validator: jsonschema_rs.Validator | None
+    parameter_types: dict[str, Any]
+    needs_bearer: bool
+    initial_values: list[tuple[str, Any]] = field(default_factory=list)
+    consts: list[tuple[str, Any]] = field(default_factory=list)
+    layout: list[tuple[str, Any]] = field(default_factory=list)  # (pointer, children layout or None)
+
+
+@dataclass
+class CompiledSpec:
+    """Everything the mock reads from the spec, built at start-up."""
+
+    path: Path
+    document: dict[str, Any]
+    operations: dict[str, CompiledOperation]
+    mock: dict[str, Any]
+    seed: Seed
+    limits: Limits
+    max_body_bytes: int
+    scenario_fields: list[str]
+    end_user_fields: list[str]
+
+
+def compile_spec(path: str | Path | None = None) -> CompiledSpec:
+    """Load the spec at ``path`` and compile it for serving."""
+    raw = load_spec(path)
+    document = contract_view(raw, View.STRICT)
+    registry = jsonschema_rs.Registry([(SPEC_URI, document)])
+    bearer_schemes = {
+        name
+        for name, scheme in document.get("components", {}).get("securitySchemes", {}).items()
+        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
+    }
+    compiled = {}
+    for operation_id, op in operations(document).items():
+        compiled[operation_id] = _compile_operation(op, registry, bearer_schemes, document)
+    mock = raw.get("x-mock", {})
+    limits = mock.get("limits", {})
+    return CompiledSpec(
+        path=Path(path) if path else Path(),
+        document=document,
+        operations=compiled,
+        mock=mock,
+        seed=_seed(mock, raw),
+        limits=Limits(
+            max_meetings=int(limits.get("max_meetings", 10000)),
+            max_end_users=int(limits.get("max_end_users", 10000)),
+            recent_requests=int(limits.get("recent_requests", 200)),
+        ),
+        max_body_bytes=int(limits.get("max_body_bytes", 65536)),
+        scenario_fields=list(schema_properties(document, "ScenarioSummary")),
+        end_user_fields=list(schema_properties(document, "EndUser")),
+    )
+
+
+def _compile_operation(
+    op: Operation, registry: jsonschema_rs.Registry, bearer_schemes: set[str], document: dict[str, Any]
+) -> CompiledOperation:
+    body_validator = None
+    if op.request_schema is not None:
+        pointer = request_body_pointer(op.refs, op.path, op.method)
+        body_validator = jsonschema_rs.validator_for({"$ref": f"{SPEC_URI}#{pointer}"}, registry=registry)
+    parameter_validator = None
+    parameter_types: dict[str, Any] = {}
+    path_parameters = [p for p in op.parameters if p.get("in") == "path"]
+    if path_parameters:
+        schema = {
+            "type": "object",
+            "properties": {p["name"]: p.get("schema", {}) for p in path_parameters},
+            "required": [p["name"] for p in path_parameters if p.get("required")],
+        }
+        parameter_validator = jsonschema_rs.validator_for(schema, registry=registry)
+        parameter_types = {p["name"]: p.get("schema", {}).get("type") for p in path_parameters}
+    security = op.definition.get("security", document.get("security", []))
+    needs_bearer = any(name in bearer_schemes for requirement in security for name in requirement)
+    response_schema = op.response_schema(op.success_status)
+    return CompiledOperation(
+        spec=op,
+        body_validator=body_validator,
+        parameter_validator=parameter_validator,
+        parameter_types=parameter_types,
+        needs_bearer=needs_bearer,
+        initial_values=op.success_rule("x-initial-value"),
+        consts=op.success_rule("const"),
+        layout=_layout(response_schema, op) if response_schema else [],
+    )
+
+
+def _layout(schema: Any, op: Operation, pointer: str = "") -> list[tuple[str, Any]]:
+    """The order of the success body's properties, nested: how the mock lays out its answers."""
+    result = []
+    for name, sub in properties(schema, op.refs).items():
+        here = f"{pointer}/{escape_segment(name)}"
+        result.append((here, _layout(sub, op, here) if "properties" in sub else None))
+    return result
+
+
+def _seed(mock: dict[str, Any], raw: dict[str, Any]) -> Seed:
+    """The seed: ``x-mock`` scenarios and balance, plus meetings and end users from named examples."""
+    examples = raw.get("components", {}).get("examples", {})
+    seed_examples = mock.get("seed_examples", {})
+    meetings = []
+    for name in seed_examples.get("meetings", []):
+        data = dict(examples[name]["value"]["data"])
+        updated_at = data.pop("updated_at", data.get("created_at"))
+        meetings.append((data, updated_at))
+    end_users = [examples[name]["value"]["data"]["end_user"] for name in seed_examples.get("end_users", [])]
+    return Seed(
+        balance=int(mock.get("account", {}).get("session_minutes", 0)),
+        scenarios=list(mock.get("scenarios", [])),
+        meetings=meetings,
+        end_users=end_users,
+    )

@@ -1,0 +1,66 @@
+"""One log line per request, and a bounded journal of recent requests for ``/__mock/requests``.
+
+Wraps the WSGI app rather than hooking Flask, so it also sees the answers Flask gives by itself
+(unknown paths, wrong methods, preflights). It records the method, path, status and duration:
+never headers or bodies, so no token can leak into the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+from mock_server.state import State
+
+access_log = logging.getLogger("mock_server.access")
+
+ADMIN_PREFIX = "/__mock/"
+
+
+def configure_access_log() -> None:
+    """Send access lines to stderr, one per request, unless the host app configured logging."""
+    if not access_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access_log.addHandler(handler)
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
+
+
+class RequestLog:
+    """WSGI middleware: time each request, log it, and journal it in the shared state."""
+
+    def __init__(
+        self, app: Callable[..., Iterable[bytes]], state: State, *, journal: bool = True, log: bool = True
+    ) -> None:
+        self.app = app
+        self.state = state
+        self.journal = journal
+        self.log = log
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        started = time.perf_counter()
+        seen: list[str] = []
+
+        def record_status(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen.append(status)
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.app(environ, record_status)
+        finally:
+            self._record(environ, seen[-1] if seen else "500", time.perf_counter() - started)
+
+    def _record(self, environ: dict[str, Any], status_line: str, seconds: float) -> None:
+        method = environ.get("REQUEST_METHOD", "-")
+        path = environ.get("PATH_INFO", "") or "/"
+        status = int(status_line.split(" ", 1)[0])
+        milliseconds = round(seconds * 1000, 3)
+        if self.log:
+            access_log.info('%s "%s %s" %d %.2fms', environ.get("REMOTE_ADDR", "-"), method, path, status, milliseconds)
+        if self.journal and not path.startswith(ADMIN_PREFIX):
+            at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            self.state.record_request(at, method, path, status, milliseconds)

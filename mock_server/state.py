@@ -1,0 +1,244 @@
+"""The mock's memory: scenarios, meetings, end users, the account balance and a request journal.
+
+It lives in one SQLite file so that every worker process sees the same meetings: a meeting
+created through one worker reads back through any other. Each process (and thread) opens its
+own connection; writes take SQLite's write lock (``BEGIN IMMEDIATE``), so concurrent creates
+never hand out the same id or spend the same minutes twice. Every table is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import orjson
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS account (id INTEGER PRIMARY KEY CHECK (id = 1), balance INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS scenarios (id INTEGER PRIMARY KEY, document TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS end_users (
+    id INTEGER PRIMARY KEY,
+    email TEXT UNIQUE,
+    first_name TEXT,
+    last_name TEXT,
+    membership_id INTEGER NOT NULL,
+    seeded INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS meetings (
+    id INTEGER PRIMARY KEY,
+    document TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    settings TEXT NOT NULL DEFAULT '{}',
+    seeded INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    duration_ms REAL NOT NULL
+);
+"""
+
+
+class InsufficientMinutes(Exception):
+    """The account cannot pay for the meeting; nothing was written."""
+
+    def __init__(self, needed: int, left: int) -> None:
+        super().__init__(f"needs {needed} minutes, {left} left")
+        self.needed, self.left = needed, left
+
+
+@dataclass(frozen=True)
+class Seed:
+    """What a fresh (or reset) state holds, read from the spec's ``x-mock`` block."""
+
+    balance: int
+    scenarios: list[dict[str, Any]]
+    meetings: list[tuple[dict[str, Any], str]]  # (document without updated_at, updated_at)
+    end_users: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class NewMeeting:
+    """What a create stores (the meeting as it reads back) and what it answers."""
+
+    document: dict[str, Any]
+    updated_at: str
+    settings: dict[str, Any]
+    answer: Any
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_meetings: int
+    max_end_users: int
+    recent_requests: int
+
+
+def dumps(value: Any) -> str:
+    """JSON text of ``value``; integers beyond 64 bits (valid JSON) go through the stdlib."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False)
+
+
+class State:
+    """One SQLite database shared by every worker of one mock server."""
+
+    def __init__(self, path: Path, limits: Limits, *, durable: bool = False) -> None:
+        self.path = path
+        self.limits = limits
+        self._durable = durable
+        self._local = threading.local()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=True)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(f"PRAGMA synchronous={'NORMAL' if self._durable else 'OFF'}")
+            connection.execute("PRAGMA busy_timeout=10000")
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    def initialize(self, seed: Seed, *, reset: bool = False) -> None:
+        """Create the tables and plant the seed; idempotent, so every worker may call it."""
+        connection = self._connection()
+        connection.executescript(_SCHEMA)
+        with self._write() as db:
+            if reset:
+                for table in ("account", "scenarios", "end_users", "meetings", "requests"):
+                    db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            db.execute("INSERT OR IGNORE INTO account (id, balance) VALUES (1, ?)", (seed.balance,))
+            db.executemany(
+                "INSERT OR IGNORE INTO scenarios (id, document) VALUES (?, ?)",
+                [(s["id"], dumps(s)) for s in seed.scenarios],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO meetings (id, document, updated_at, seeded) VALUES (?, ?, ?, 1)",
+                [(doc["id"], dumps(doc), updated_at) for doc, updated_at in seed.meetings],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO end_users (id, email, first_name, last_name, membership_id, seeded)"
+                " VALUES (:id, :email, :first_name, :last_name, :membership_id, 1)",
+                seed.end_users,
+            )
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def scenario(self, scenario_id: int) -> dict[str, Any] | None:
+        row = self._connection().execute("SELECT document FROM scenarios WHERE id = ?", (scenario_id,)).fetchone()
+        return None if row is None else orjson.loads(row[0])
+
+    def meeting(self, meeting_id: int) -> tuple[str, str] | None:
+        """``(document JSON text, updated_at)`` of a meeting, or None."""
+        row = self._connection().execute(
+            "SELECT document, updated_at FROM meetings WHERE id = ?", (meeting_id,)
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def balance(self) -> int:
+        return self._connection().execute("SELECT balance FROM account WHERE id = 1").fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        db = self._connection()
+        return {
+            table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in ("meetings", "end_users", "scenarios", "requests")
+        }
+
+    def recent_requests(self, limit: int) -> list[dict[str, Any]]:
+        rows = self._connection().execute(
+            "SELECT id, at, method, path, status, duration_ms FROM requests ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        keys = ("seq", "at", "method", "path", "status", "duration_ms")
+        return [dict(zip(keys, row)) for row in rows]
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def create_meeting(
+        self,
+        minutes: int,
+        build: Callable[[int, dict[str, Any] | None, int], NewMeeting],
+        end_user: dict[str, Any] | None = None,
+    ) -> Any:
+        """Spend ``minutes`` and store the meeting ``build(id, end user, balance left)`` makes.
+
+        All or nothing, under SQLite's write lock. ``end_user`` (dynamic meetings only) holds
+        the email and names sent: a known email reuses its end user, anything else creates
+        one. Returns the new meeting's answer; raises ``InsufficientMinutes``.
+        """
+        with self._write() as db:
+            left = db.execute("SELECT balance FROM account WHERE id = 1").fetchone()[0]
+            if minutes > left:
+                raise InsufficientMinutes(minutes, left)
+            user = None if end_user is None else self._find_or_create_end_user(db, end_user)
+            meeting_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM meetings").fetchone()[0]
+            meeting = build(meeting_id, user, left - minutes)
+            db.execute(
+                "INSERT INTO meetings (id, document, updated_at, settings) VALUES (?, ?, ?, ?)",
+                (meeting_id, dumps(meeting.document), meeting.updated_at, dumps(meeting.settings)),
+            )
+            db.execute("UPDATE account SET balance = balance - ? WHERE id = 1", (minutes,))
+            db.execute(
+                "DELETE FROM meetings WHERE seeded = 0 AND id <= ?", (meeting_id - self.limits.max_meetings,)
+            )
+        return meeting.answer
+
+    def _find_or_create_end_user(self, db: sqlite3.Connection, wanted: dict[str, Any]) -> dict[str, Any]:
+        columns = "id, email, first_name, last_name, membership_id"
+        if wanted.get("email") is not None:
+            row = db.execute(f"SELECT {columns} FROM end_users WHERE email = ?", (wanted["email"],)).fetchone()  # noqa: S608
+            if row is not None:
+                return dict(zip(columns.split(", "), row))
+        user_id, membership_id = db.execute(
+            "SELECT COALESCE(MAX(id), 0) + 1, COALESCE(MAX(membership_id), 0) + 1 FROM end_users"
+        ).fetchone()
+        user = {
+            "id": user_id,
+            "email": wanted.get("email"),
+            "first_name": wanted.get("first_name"),
+            "last_name": wanted.get("last_name"),
+            "membership_id": membership_id,
+        }
+        db.execute(
+            "INSERT INTO end_users (id, email, first_name, last_name, membership_id)"
+            " VALUES (:id, :email, :first_name, :last_name, :membership_id)",
+            user,
+        )
+        db.execute("DELETE FROM end_users WHERE seeded = 0 AND id <= ?", (user_id - self.limits.max_end_users,))
+        return user
+
+    def record_request(self, at: str, method: str, path: str, status: int, duration_ms: float) -> None:
+        """Add one line to the journal the admin routes list; keeps only the newest lines."""
+        db = self._connection()
+        cursor = db.execute(
+            "INSERT INTO requests (at, method, path, status, duration_ms) VALUES (?, ?, ?, ?, ?)",
+            (at, method, path[:512], status, duration_ms),
+        )
+        seq = cursor.lastrowid or 0
+        if seq % 64 == 0:
+            db.execute("DELETE FROM requests WHERE id <= ?", (seq - self.limits.recent_requests,))

@@ -1,0 +1,113 @@
+"""Validate stage: the bearer token, path parameters and the JSON body, against the spec.
+
+Validators are compiled once at start (``mock_server.compiled``) with jsonschema-rs, which
+implements the same Draft 2020-12 semantics as python-jsonschema much faster; a test holds the
+two to the same verdicts.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from typing import Any, Mapping
+
+import jsonschema_rs
+import orjson
+
+from mock_server.compiled import CompiledOperation
+from mock_server.errors import ApiError, Problem
+
+_BEARER = re.compile(r"Bearer[ \t]+(\S.*)", re.IGNORECASE)
+_INTEGER = re.compile(r"[+-]?\d{1,30}")
+
+
+def check_bearer(op: CompiledOperation, authorization: str | None, token: str | None) -> None:
+    """401 unless the request carries ``Bearer <token>`` (any token, or exactly ``token`` if set)."""
+    if not op.needs_bearer:
+        return
+    if not authorization:
+        problem = Problem("header.Authorization", "required", "The Authorization header is missing.")
+    else:
+        match = _BEARER.fullmatch(authorization.strip())
+        if match is None:
+            problem = Problem("header.Authorization", "format", 'The Authorization header is not "Bearer <token>".')
+        elif token is not None and not hmac.compare_digest(match.group(1).strip().encode(), token.encode()):
+            problem = Problem("header.Authorization", "token", "The bearer token is not the one this mock accepts.")
+        else:
+            return
+    raise ApiError(
+        401,
+        "unauthorized",
+        'Send an Authorization header of the form "Bearer <token>".',
+        [problem],
+        headers={"WWW-Authenticate": 'Bearer realm="waterrai-mock"'},
+    )
+
+
+def check_parameters(op: CompiledOperation, raw: Mapping[str, str]) -> dict[str, Any]:
+    """Path parameters converted to the types their schemas give, or 400 naming each bad one."""
+    if op.parameter_validator is None:
+        return {}
+    values: dict[str, Any] = {}
+    for name, text in raw.items():
+        wanted = op.parameter_types.get(name)
+        values[name] = int(text) if wanted == "integer" and _INTEGER.fullmatch(text) else text
+    _raise_on_errors(op.parameter_validator, values, "path")
+    return values
+
+
+def parse_json_body(content_type: str | None, data: bytes) -> Any:
+    """The request's JSON document: 415 for another media type, 400 for anything but JSON text."""
+    if not data.strip():
+        raise _malformed("The body is empty; send a JSON object.")
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not (media_type.startswith("application/") and media_type.endswith("+json")):
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            'Send the body as JSON with "Content-Type: application/json".',
+            [Problem("header.Content-Type", "media_type", f"{media_type or 'no media type'} is not application/json.")],
+        )
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass  # orjson refuses a few valid documents (integers past 64 bits); ask the stdlib
+    try:
+        document = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
+        json.dumps(document, ensure_ascii=False).encode("utf-8")  # lone surrogates cannot be stored
+        return document
+    except RecursionError:
+        raise _malformed("The body is nested too deeply.") from None
+    except UnicodeError:
+        raise _malformed("The body is not valid UTF-8 (or holds an unpaired surrogate).") from None
+    except ValueError as exc:
+        raise _malformed(f"The body is not valid JSON: {exc}.") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _malformed(message: str) -> ApiError:
+    return ApiError(400, "malformed_json", message, [Problem("body", "json", message)])
+
+
+def check_body(op: CompiledOperation, document: Any) -> None:
+    """400 naming every field and rule the document breaks."""
+    if op.body_validator is not None:
+        _raise_on_errors(op.body_validator, document, "body")
+
+
+def _raise_on_errors(validator: jsonschema_rs.Validator, instance: Any, where: str) -> None:
+    if validator.is_valid(instance):
+        return
+    problems: dict[tuple[str, str], Problem] = {}
+    for error in validator.iter_errors(instance):
+        rule = error.kind.name
+        path = [str(part) for part in error.instance_path]
+        if rule == "required":
+            path.append(str(error.kind.as_dict().get("property", "")))
+        field = ".".join([where, *path])
+        problems.setdefault((field, rule), Problem(field, rule, error.message))  # allOf repeats rules
+    raise ApiError(400, "validation_failed", "The request does not match the API description; see details.", list(problems.values()))
