@@ -7,6 +7,8 @@ from typing import Any
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+JSON = "application/json"
+
 #: The URI the spec is registered under, so schemas can point into it with ``{"$ref": SPEC_URI#/...}``.
 SPEC_URI = "urn:waterrai:meetings-api"
 
@@ -68,3 +70,16 @@ def _follow_local_refs(refs: RefResolver, node: Any, pointer: str) -> tuple[Any,
         pointer = node["$ref"][1:]
         node = refs.lookup(node["$ref"])
     return node, pointer
+
+
+def request_body_pointer(refs: RefResolver, path: str, method: str) -> str:
+    """Where the JSON request body schema of an operation is written."""
+    return canonical_pointer(refs, "paths", path, method, "requestBody", "content", JSON, "schema")
+
+
+def response_body_pointer(refs: RefResolver, path: str, method: str, status: str) -> str | None:
+    """Where the JSON body schema of one response is written; None if it declares no body."""
+    response = refs.deref(refs.spec["paths"][path][method]["responses"][status])
+    if JSON not in response.get("content", {}):
+        return None
+    return canonical_pointer(refs, "paths", path, method, "responses", status, "content", JSON, "schema")

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from meetings_spec.refs import RefResolver
-from meetings_spec.schemas import JSON
+from meetings_spec.refs import JSON, RefResolver
 from meetings_spec.shapes import flatten, properties, walk
 from meetings_spec.views import iter_operations
 

@@ -11,27 +11,12 @@ from typing import Any, Iterator
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from meetings_spec.refs import RefResolver, canonical_pointer, schema_ref, spec_registry
+from meetings_spec.refs import JSON, RefResolver, request_body_pointer, response_body_pointer, schema_ref, spec_registry
 from meetings_spec.views import iter_operations
-
-JSON = "application/json"
-#: Asserts the response formats, ``date-time`` (RFC 3339) and ``uri`` (RFC 3986; both need
-#: jsonschema's ``format-nongpl`` extra). Others, like ``email``, stay annotations: the docs never
+#: Asserts the response formats, ``date-time`` (RFC 3339) and ``uri`` (RFC 3986); jsonschema
+#: checks them only with rfc3339-validator and rfc3986-validator installed. Others, like ``email``, stay annotations: the docs never
 #: say a server refuses a malformed address.
 FORMAT_CHECKER = FormatChecker(formats=("date-time", "uri"))
-
-
-def request_body_pointer(refs: RefResolver, path: str, method: str) -> str:
-    """Where the JSON request body schema of an operation is written."""
-    return canonical_pointer(refs, "paths", path, method, "requestBody", "content", JSON, "schema")
-
-
-def response_body_pointer(refs: RefResolver, path: str, method: str, status: str) -> str | None:
-    """Where the JSON body schema of one response is written; None if it declares no body."""
-    response = refs.deref(refs.spec["paths"][path][method]["responses"][status])
-    if JSON not in response.get("content", {}):
-        return None
-    return canonical_pointer(refs, "paths", path, method, "responses", status, "content", JSON, "schema")
 
 
 class SpecValidators:

@@ -14,9 +14,8 @@ from typing import Any
 import jsonschema_rs
 
 from meetings_spec import View, contract_view, load_spec
-from meetings_spec.refs import SPEC_URI, escape_segment
+from meetings_spec.refs import SPEC_URI, escape_segment, request_body_pointer
 from meetings_spec.rules import Operation, operations, schema_properties
-from meetings_spec.schemas import request_body_pointer
 from meetings_spec.shapes import properties
 from mock_server.state import Limits, Seed
 

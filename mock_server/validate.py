@@ -19,7 +19,7 @@ from mock_server.compiled import CompiledOperation
 from mock_server.errors import ApiError, Problem
 
 _BEARER = re.compile(r"Bearer[ \t]+(\S.*)", re.IGNORECASE)
-_INTEGER = re.compile(r"[+-]?\d{1,30}")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")  # ASCII digits only: int() also reads "１２"
 
 
 def check_bearer(op: CompiledOperation, authorization: str | None, token: str | None) -> None:

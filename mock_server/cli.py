@@ -1,0 +1,111 @@
+"""``waterrai-mock`` / ``python -m mock_server`` / ``make mock``: serve the mock on a real WSGI server.
+
+The parent process checks the spec and prepares the shared SQLite state, then Granian (a
+production WSGI server written in Rust) runs the Flask app in worker processes that all read
+and write that one state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from meetings_spec import SpecError
+from meetings_spec.loader import default_spec_path
+
+SETTINGS_ENV = "WATERRAI_MOCK_SETTINGS"
+TOKEN_ENV = "WATERRAI_MOCK_TOKEN"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="waterrai-mock",
+        description="Serve a mock of the Water AI Meetings API, built from its OpenAPI spec.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=int, default=4010, help="port to listen on (default: 4010, as Prism)")
+    parser.add_argument("--spec", type=Path, default=None, help="OpenAPI file (default: the kit's openapi/meetings.yaml)")
+    parser.add_argument(
+        "--token",
+        default=None,
+        help=f"accept only this bearer token (default: any non-empty one; ${TOKEN_ENV} also sets it)",
+    )
+    parser.add_argument("--state", type=Path, default=None, help="SQLite file that keeps meetings across restarts (default: fresh each start)")
+    parser.add_argument("--balance", type=int, default=None, help="the account's session minutes (default: the spec's x-mock)")
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        dest="cors_origins",
+        metavar="ORIGIN",
+        help="allow browser calls from this origin only (repeatable; default: any origin)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    parser.add_argument("--quiet", action="store_true", help="no access log line per request")
+    args = parser.parse_args(argv)
+    if not 0 < args.port < 65536:
+        parser.error(f"--port must be between 1 and 65535, not {args.port}")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.balance is not None and args.balance < 0:
+        parser.error("--balance cannot be negative")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Imported here so that --help answers at once.
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from mock_server.app import create_app
+
+    spec = (args.spec or default_spec_path()).resolve()
+    temporary = None if args.state else tempfile.mkdtemp(prefix="waterrai-mock-")
+    state = args.state.resolve() if args.state else Path(temporary) / "state.sqlite3"  # type: ignore[arg-type]
+    settings: dict[str, Any] = {
+        "spec_path": str(spec),
+        "state_path": str(state),
+        "balance": args.balance,
+        "cors_origins": args.cors_origins or "*",
+        "access_log": not args.quiet,
+    }
+    try:
+        create_app(**settings, initialize=True)  # fail here, once, on a bad spec; plant the seed
+    except SpecError as error:
+        print(f"waterrai-mock: {error}", file=sys.stderr)
+        return 2
+    os.environ[SETTINGS_ENV] = json.dumps(settings)
+    token = args.token or os.environ.get(TOKEN_ENV)
+    if token:
+        os.environ[TOKEN_ENV] = token
+    print(
+        f"waterrai-mock: serving {spec.name} on http://{args.host}:{args.port} "
+        f"({args.workers} workers, state {'in ' + str(state) if args.state else 'fresh'}, "
+        f"{'one token only' if token else 'any bearer token'})",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        Granian(
+            "mock_server.wsgi:build_app",
+            factory=True,
+            address=args.host,
+            port=args.port,
+            interface=Interfaces.WSGI,
+            workers=args.workers,
+            log_access=False,
+        ).serve()
+    finally:
+        if temporary:
+            shutil.rmtree(temporary, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""What frontend developers lean on: Prism's Prefer header and open CORS."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from conftest import AUTH, CREATE, DYNAMIC, docs_example
+from mock_server import create_app
+
+VALID = {"person_name": "Ada", "scenario_id": 456}
+
+
+def test_prefer_code_answers_that_response_example(client: FlaskClient, spec: dict) -> None:
+    response = client.get("/meetings/789", headers={**AUTH, "Prefer": "code=404"})
+    assert response.status_code == 404
+    assert response.get_json() == docs_example(spec, "MeetingNotFound")
+    response = client.post(CREATE, headers={**AUTH, "Prefer": "code=402"}, json=VALID)
+    assert response.status_code == 402
+    assert response.get_json() == docs_example(spec, "InsufficientMinutes")
+    # a canned answer changes nothing
+    assert client.get("/__mock/health").get_json()["counts"]["meetings"] == 1
+
+
+def test_prefer_example_answers_it_verbatim(client: FlaskClient, spec: dict) -> None:
+    response = client.post(DYNAMIC, headers={**AUTH, "Prefer": "example=DocsDynamicMeetingCreated"}, json={"scenario_id": 456})
+    assert response.status_code == 200
+    assert response.get_json() == docs_example(spec, "DocsDynamicMeetingCreated")
+    both = client.get("/meetings/1", headers={**AUTH, "Prefer": "code=200, example=DocsMeeting789"})
+    assert both.get_json() == docs_example(spec, "DocsMeeting789")
+
+
+def test_prefer_success_code_acts_as_usual(client: FlaskClient) -> None:
+    response = client.post(CREATE, headers={**AUTH, "Prefer": "code=200"}, json=VALID)
+    assert response.status_code == 200
+    assert response.get_json()["data"]["id"] == 790
+
+
+@pytest.mark.parametrize(
+    ("prefer", "kind", "listed"),
+    [("code=418", "code", "404"), ("code=abc", "code", "200"), ("example=Nope", "example", "DocsMeeting789")],
+)
+def test_unknown_preference_is_400_naming_what_exists(client: FlaskClient, prefer: str, kind: str, listed: str) -> None:
+    response = client.get("/meetings/789", headers={**AUTH, "Prefer": prefer})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "unknown_preference"
+    assert error["details"][0] == {"field": "header.Prefer", "rule": kind, "message": error["message"]}
+    assert listed in error["message"]
+
+
+def test_other_preferences_are_ignored(client: FlaskClient) -> None:
+    assert client.get("/meetings/789", headers={**AUTH, "Prefer": "respond-async, wait=5"}).status_code == 200
+
+
+def test_validation_comes_before_preference(client: FlaskClient) -> None:
+    assert client.get("/meetings/789", headers={"Prefer": "code=200"}).status_code == 401
+    assert client.post(CREATE, headers={**AUTH, "Prefer": "code=200"}, json={}).status_code == 400
+
+
+PREFLIGHT = {
+    "Origin": "http://localhost:5173",
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "authorization, content-type, prefer",
+}
+
+
+@pytest.mark.parametrize("path", [CREATE, DYNAMIC, "/meetings/789"])
+def test_cors_preflight_is_answered_for_any_origin(client: FlaskClient, path: str) -> None:
+    response = client.options(path, headers={**PREFLIGHT, "Access-Control-Request-Method": "GET" if "789" in path else "POST"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] in ("*", "http://localhost:5173")
+    allowed = response.headers["Access-Control-Allow-Headers"].lower()
+    assert {"authorization", "content-type", "prefer"} <= {h.strip() for h in allowed.split(",")}
+
+
+def test_cors_headers_on_answers_and_errors(client: FlaskClient) -> None:
+    origin = {"Origin": "https://app.example"}
+    assert client.get("/meetings/789", headers={**AUTH, **origin}).headers["Access-Control-Allow-Origin"]
+    assert client.get("/meetings/789", headers=origin).headers["Access-Control-Allow-Origin"]  # the 401 too
+
+
+def test_cors_can_be_restricted() -> None:
+    client = create_app(access_log=False, cors_origins=["http://localhost:3000"]).test_client()
+    allowed = client.options(CREATE, headers={**PREFLIGHT, "Origin": "http://localhost:3000"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    refused = client.options(CREATE, headers={**PREFLIGHT, "Origin": "http://evil.example"})
+    assert "Access-Control-Allow-Origin" not in refused.headers
