@@ -8,6 +8,9 @@ PORT   ?= 4010
 
 .PHONY: test mock venv clean
 
+# make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock.
+ARGS   ?=
+
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -19,6 +22,9 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+mock: $(STAMP)
+	$(BIN)/waterrai-mock --host $(HOST) --port $(PORT) $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,136 @@
+"""The real server process, as ``make mock`` starts it, over a real socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+TOKEN = "process-test-secret-token"
+SCRIPT = Path(sys.executable).with_name("waterrai-mock")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(base: str, method: str, path: str, body: Any = None, token: str | None = TOKEN) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+class Server:
+    def __init__(self, *args: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [str(SCRIPT), "--port", str(self.port), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/__mock/health", timeout=1).read()
+                return
+            except OSError:
+                assert self.process.poll() is None, self.process.communicate()
+                time.sleep(0.02)
+        raise AssertionError("the mock did not answer within 20 s")
+
+    def stop(self) -> tuple[str, str]:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            out, err = self.process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, err = self.process.communicate()
+        return out, err
+
+
+@pytest.fixture()
+def server() -> Iterator[Server]:
+    running = Server("--workers", "2")
+    yield running
+    running.stop()
+
+
+def test_console_script_is_installed() -> None:
+    assert SCRIPT.exists()
+    help_text = subprocess.run([str(SCRIPT), "--help"], capture_output=True, text=True, check=True).stdout
+    for option in ("--host", "--port", "--spec", "--token", "--state", "--balance", "--cors-origin"):
+        assert option in help_text
+
+
+def test_meetings_created_through_any_worker_read_back_through_any(server: Server) -> None:
+    bodies = [({"person_name": f"P{i}", "scenario_id": 456}, "/meetings") if i % 2 else ({"scenario_id": 457, "email": "w@example.com"}, "/meetings/create-dynamic-meeting") for i in range(60)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(lambda b: call(server.base, "POST", b[1], b[0]), bodies))
+    assert all(status == 200 for status, _ in created)
+    ids = [answer["data"]["id"] for _, answer in created]
+    assert len(set(ids)) == len(ids)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        reads = list(pool.map(lambda i: call(server.base, "GET", f"/meetings/{i}"), ids * 2))
+    assert all(status == 200 for status, _ in reads)
+    users = {answer["data"]["end_user"]["id"] for _, answer in created if "end_user" in answer["data"]}
+    assert len(users) == 1  # one email, one end user, whichever worker answered
+
+
+def test_one_log_line_per_request_and_no_token_anywhere(server: Server) -> None:
+    assert call(server.base, "GET", "/meetings/789")[0] == 200
+    assert call(server.base, "POST", "/meetings", {"person_name": "A", "scenario_id": 456})[0] == 200
+    assert call(server.base, "GET", "/meetings/789", token=None)[0] == 401
+    assert call(server.base, "GET", "/nowhere")[0] == 404
+    time.sleep(0.2)
+    out, err = server.stop()
+    lines = [line for line in err.splitlines() if '"GET ' in line or '"POST ' in line]
+    assert len([l for l in lines if "/__mock/" not in l]) == 4, err
+    assert any('"POST /meetings" 200' in l for l in lines)
+    assert TOKEN not in out + err
+
+
+def test_token_option_and_state_file(tmp_path: Path) -> None:
+    state = tmp_path / "mock.sqlite3"
+    first = Server("--token", TOKEN, "--state", str(state), "--workers", "1")
+    try:
+        assert call(first.base, "GET", "/meetings/789", token="wrong")[0] == 401
+        status, answer = call(first.base, "POST", "/meetings", {"person_name": "Kept", "scenario_id": 456})
+        assert status == 200
+    finally:
+        out, err = first.stop()
+    assert TOKEN not in out + err
+    second = Server("--state", str(state), "--workers", "1")
+    try:
+        status, read = call(second.base, "GET", f"/meetings/{answer['data']['id']}")
+        assert status == 200 and read["data"]["person_name"] == "Kept"
+    finally:
+        second.stop()
+
+
+def test_bad_spec_path_is_a_clear_error() -> None:
+    result = subprocess.run([str(SCRIPT), "--spec", "/no/such/spec.yaml", "--port", str(free_port())], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "cannot read the spec" in result.stderr
+    assert "Traceback" not in result.stderr
