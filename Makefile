@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 
-.PHONY: test mock venv clean
+.PHONY: test mock fixtures venv clean
 
 # make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock.
 ARGS   ?=
@@ -25,6 +25,9 @@ test: $(STAMP)
 
 mock: $(STAMP)
 	$(BIN)/waterrai-mock --host $(HOST) --port $(PORT) $(ARGS)
+
+fixtures: $(STAMP)
+	$(BIN)/waterrai-fixtures --out fixtures
 
 clean:
 	rm -rf $(VENV) build *.egg-info

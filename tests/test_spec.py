@@ -266,3 +266,13 @@ def test_mock_seed_scenario_is_the_documented_one() -> None:
     seeded = {s["id"]: s for s in SPEC["x-mock"]["scenarios"]}
     assert {k: seeded[456][k] for k in documented} == documented
     assert any(s["call_duration"] for s in seeded.values()), "no scenario shows the call_duration rule"
+
+
+def test_schema_level_examples_fit_their_fields() -> None:
+    """``examples`` on a field (used for fixtures) must be valid values of that field, strictly."""
+    strict = contract_view(SPEC, View.STRICT)
+    for op in operations(strict).values():
+        for name, field in op.request_fields.items():
+            for value in field.schema.get("examples", []):
+                validator = Draft202012Validator({**field.schema, "examples": None}, registry=spec_registry(strict))
+                assert validator.is_valid(value), (op.operation_id, name, value)

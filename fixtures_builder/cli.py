@@ -1,0 +1,41 @@
+"""``waterrai-fixtures`` / ``make fixtures``: record the fixtures from the mock and write them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from meetings_spec import SpecError
+from fixtures_builder.record import FixtureError, record_all
+from fixtures_builder.writers import differences, render, write_atomically
+
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="waterrai-fixtures", description="Record validated request/response fixtures from the mock.")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder to (re)write (default: the kit's fixtures/)")
+    parser.add_argument("--spec", type=Path, default=None, help="OpenAPI file (default: the kit's openapi/meetings.yaml)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the folder differs from what would be written")
+    args = parser.parse_args(argv)
+    try:
+        files = render(record_all(args.spec))
+    except (FixtureError, SpecError) as error:
+        print(f"waterrai-fixtures: {error}\nNothing was written.", file=sys.stderr)
+        return 2
+    if args.check:
+        stale = differences(files, args.out)
+        if stale:
+            print(f"waterrai-fixtures: {len(stale)} file(s) in {args.out} are stale, e.g. {stale[:5]}; run `make fixtures`.", file=sys.stderr)
+            return 1
+        print(f"waterrai-fixtures: {args.out} is up to date ({len(files)} files).")
+        return 0
+    write_atomically(files, args.out)
+    print(f"waterrai-fixtures: wrote {len(files)} files to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
