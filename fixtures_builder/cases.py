@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from meetings_spec.rules import Operation
+from meetings_spec.rules import Operation, RequestField
 
 #: The header every recorded request carries instead of a real token.
 AUTH_PLACEHOLDER = "Bearer YOUR_API_TOKEN"
@@ -45,17 +45,15 @@ def _json_headers() -> dict[str, str]:
     return {"Authorization": AUTH_PLACEHOLDER, "Content-Type": "application/json"}
 
 
-def sample_value(name: str, schema: dict[str, Any], docs: dict[str, Any]) -> Any:
-    """A valid value for a field: the docs' example, the schema's example, its default, or its type's."""
-    if name in docs:
-        return docs[name]
-    if schema.get("examples"):
-        return schema["examples"][0]
-    if "default" in schema:
-        return schema["default"]
+def sample_value(field: RequestField, docs: dict[str, Any]) -> Any:
+    """A valid value for a field: the first the docs vouch for, else the simplest of its type."""
+    documented = field.documented_values(docs)
+    if documented:
+        return documented[0]
+    schema = field.schema
     kind = schema.get("type")
     kind = next(k for k in kind if k != "null") if isinstance(kind, list) else kind
-    return {"boolean": True, "integer": schema.get("minimum", 1), "string": f"sample {name}", "object": {}}[kind]
+    return {"boolean": True, "integer": schema.get("minimum", 1), "string": f"sample {field.name}", "object": {}}[kind]
 
 
 def cases_for(op: Operation, strict_op: Operation, scenarios: list[dict[str, Any]]) -> Iterator[Case]:
@@ -70,7 +68,7 @@ def cases_for(op: Operation, strict_op: Operation, scenarios: list[dict[str, Any
 
     yield Case(op.operation_id, "docs-example", f"The request of the docs ({docs_name}), with the docs' balance of 300 minutes.", post(docs), balance=300)
     yield Case(op.operation_id, "minimal", "Only the required fields: every documented default applies.", post(minimal))
-    full = {name: sample_value(name, f.schema, docs) for name, f in fields.items()}
+    full = {name: sample_value(f, docs) for name, f in fields.items()}
     yield Case(op.operation_id, "full", "Every field the operation takes.", post(full))
     for name, f in fields.items():
         for value in f.schema.get("enum", []):

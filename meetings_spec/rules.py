@@ -53,6 +53,24 @@ class RequestField:
         rule = self.schema.get("x-default-from-scenario")
         return None if rule is None else (rule["field"], rule["otherwise"])
 
+    def documented_values(self, docs_example: dict[str, Any]) -> list[Any]:
+        """Values the docs vouch for: the docs' request example, the schema's ``examples``,
+        every enum value, both booleans, and the default. Empty when the docs give none."""
+        values: list[Any] = []
+        if self.name in docs_example:
+            values.append(docs_example[self.name])
+        values += self.schema.get("examples", [])
+        values += self.schema.get("enum", [])
+        if self.schema.get("type") == "boolean":
+            values += [True, False]
+        if self.has_default:
+            values.append(self.default)
+        unique: list[Any] = []
+        for value in values:  # True == 1 in Python: compare types too
+            if not any(value == seen and type(value) is type(seen) for seen in unique):
+                unique.append(value)
+        return unique
+
     @property
     def reuses(self) -> tuple[str, tuple[str, ...]] | None:
         """``(response object pointer, identity fields)`` of an ``x-reuses`` rule."""

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 from flask import Flask, Response, request
 from flask_cors import CORS
+from werkzeug.exceptions import MethodNotAllowed
 
 from mock_server.act import ACTS, MockContext, documented_example
 from mock_server.admin import register_admin
@@ -74,12 +75,29 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = compiled.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["waterrai_mock"] = ctx
+    methods_by_path: dict[str, list[str]] = {}
+    for op in compiled.operations.values():
+        methods_by_path.setdefault(op.spec.path, []).append(op.spec.method.upper())
+    # OpenAPI matches concrete paths before templated ones: POST-only /meetings/create-dynamic-meeting
+    # is not GET /meetings/{id} with id "create-dynamic-meeting".
+    concrete = {path: methods for path, methods in methods_by_path.items() if "{" not in path}
     for operation_id, op in compiled.operations.items():
         app.add_url_rule(
             _flask_rule(op.spec.path),
             endpoint=operation_id,
-            view_func=_view(ctx, op, token),
+            view_func=_view(ctx, op, token, concrete if "{" in op.spec.path else {}),
             methods=[op.spec.method.upper()],
+            provide_automatic_options=False,
+        )
+    for path, methods in methods_by_path.items():
+        # Flask's automatic OPTIONS would also list the methods of other rules the URL matches
+        # (GET /meetings/{id} matches /meetings/create-dynamic-meeting); answer the spec's own.
+        allow = ", ".join([*methods, *(["HEAD"] if "GET" in methods else []), "OPTIONS"])
+        app.add_url_rule(
+            _flask_rule(path),
+            endpoint=f"options {path}",
+            view_func=lambda allow=allow, **_: Response(status=204, headers={"Allow": allow}),
+            methods=["OPTIONS"],
         )
     register_admin(app, ctx)
     register_error_handlers(app)
@@ -95,10 +113,14 @@ def _flask_rule(path: str) -> str:
     return re.sub(r"\{([^}/]+)\}", r"<\1>", path)
 
 
-def _view(ctx: MockContext, op: CompiledOperation, token: str | None) -> Callable[..., Response]:
+def _view(
+    ctx: MockContext, op: CompiledOperation, token: str | None, concrete: dict[str, list[str]]
+) -> Callable[..., Response]:
     act = ACTS.get(op.spec.operation_id, documented_example)
 
     def handle(**path_parameters: str) -> Response:
+        if request.path in concrete:
+            raise MethodNotAllowed(valid_methods=[*concrete[request.path], "OPTIONS"])
         check_bearer(op, request.headers.get("Authorization"), token)
         params = check_parameters(op, path_parameters)
         body: Any = None

@@ -134,8 +134,12 @@ def test_unknown_path_and_method_are_json_4xx(client: FlaskClient) -> None:
     assert wrong.status_code == 405 and wrong.get_json()["error"]["code"] == "method_not_allowed"
     assert "GET" in wrong.headers["Allow"]
     assert client.put(CREATE, headers=AUTH, json=VALID).status_code == 405
-    # the read's path template matches too: "create-dynamic-meeting" is no integer id
-    assert_error(client.get("/meetings/create-dynamic-meeting", headers=AUTH), 400, "path.id", "type")
+    # a concrete path wins over a template (as OpenAPI says): not GET /meetings/{id}
+    concrete = client.get("/meetings/create-dynamic-meeting", headers=AUTH)
+    assert concrete.status_code == 405 and concrete.headers["Allow"] == "POST, OPTIONS"
+    options = client.options("/meetings/create-dynamic-meeting")
+    assert options.status_code == 204 and options.headers["Allow"] == "POST, OPTIONS"
+    assert client.options("/meetings/789").headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
 @pytest.mark.parametrize("meeting_id", ["abc", "1.5", "-1", "0", "99999999999999999999999", "%00", "１２"])

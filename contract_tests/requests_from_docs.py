@@ -1,0 +1,63 @@
+"""Requests built only from values the docs vouch for: the suite insists these get a 2xx.
+
+The docs' examples, every documented enum value and boolean, optional fields present or absent.
+Anything else a server may refuse with a 4xx (lenient mode): the docs say nothing about it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from hypothesis import strategies as st
+
+from contract_tests.settings import SCENARIO_FIELD
+from meetings_spec.rules import Operation
+
+_ABSENT = object()
+
+
+def docs_example(op: Operation, scenario_id: int) -> dict[str, Any]:
+    """The operation's first documented request, aimed at a scenario that exists on the target."""
+    example = dict(next(iter(op.request_examples().values())))
+    if SCENARIO_FIELD in example:
+        example[SCENARIO_FIELD] = scenario_id
+    return example
+
+
+def minimal(op: Operation, scenario_id: int) -> dict[str, Any]:
+    example = docs_example(op, scenario_id)
+    return {name: example[name] for name in op.required_fields}
+
+
+def named_requests(op: Operation, scenario_id: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A small, fixed set covering every documented value at least once."""
+    docs = docs_example(op, scenario_id)
+    base = minimal(op, scenario_id)
+    for name, body in op.request_examples().items():
+        yield f"example-{name}", {**body, **({SCENARIO_FIELD: scenario_id} if SCENARIO_FIELD in body else {})}
+    yield "required-only", base
+    for name, field in op.request_fields.items():
+        for value in field.schema.get("enum", []):
+            yield f"{name}={value}", {**base, name: value}
+    booleans = [name for name, field in op.request_fields.items() if field.schema.get("type") == "boolean"]
+    for value in (True, False):
+        yield f"all-booleans-{str(value).lower()}", {**base, **{name: value for name in booleans}}
+    for name, field in op.request_fields.items():
+        if field.default_from and all(part in docs for part in field.default_from):
+            parts = {part: docs[part] for part in field.default_from}
+            yield f"{name}-omitted-made-from-{'-'.join(field.default_from)}", {**{k: v for k, v in base.items() if k != name}, **parts}
+
+
+def documented_bodies(op: Operation, scenario_id: int, *, leave_out: tuple[str, ...] = ()) -> st.SearchStrategy[dict[str, Any]]:
+    """Any mix of optional fields, present or absent, each with a value the docs vouch for."""
+    docs = docs_example(op, scenario_id)
+    required = {name: st.just(docs[name]) for name in op.required_fields}
+    optional = {}
+    for name, field in op.request_fields.items():
+        values = field.documented_values(docs)
+        if name in required or name in leave_out or not values:
+            continue
+        optional[name] = st.sampled_from([_ABSENT, *values])
+    return st.fixed_dictionaries({**required, **optional}).map(
+        lambda body: {k: v for k, v in body.items() if v is not _ABSENT}
+    )

@@ -1,0 +1,87 @@
+"""What one contract run is about: the target, the token, the mode and the budget.
+
+Filled once from the command line and the environment when pytest starts (``conftest.py``),
+read by the test modules when they are collected.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+TOKEN_ENV = "WATERRAI_API_TOKEN"
+SCENARIO_ENV = "WATERRAI_SCENARIO_ID"
+DEFAULT_SCENARIO_ID = 456
+#: The request field whose value must name a scenario that exists on the target.
+SCENARIO_FIELD = "scenario_id"
+#: What the token is replaced with in every reproduction command and report.
+TOKEN_PLACEHOLDER = "Bearer $WATERRAI_API_TOKEN"
+
+
+class SettingsError(Exception):
+    """The run cannot start as asked; the message says what to change."""
+
+
+@dataclass
+class RunSettings:
+    base_url: str
+    token: str = field(repr=False)
+    scenario_id: int
+    strict: bool
+    seed: int
+    max_creates: int
+    max_examples: int
+    summary_path: str | None
+
+    @property
+    def mode(self) -> str:
+        return "strict" if self.strict else "lenient"
+
+    @property
+    def auth_header(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+_current: RunSettings | None = None
+
+
+def current() -> RunSettings:
+    if _current is None:
+        raise SettingsError("the contract suite runs under pytest: pytest contract_tests --base-url URL")
+    return _current
+
+
+def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
+    """Check the options and environment and make them the run's settings."""
+    global _current
+    base_url = (options.base_url or os.environ.get("WATERRAI_BASE_URL") or "").rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError("give the server to check: --base-url http://host:port (or make contract BASE_URL=...)")
+    production = {urlsplit(s["url"]).netloc for s in spec.get("servers", []) if s.get("x-production")}
+    if parts.netloc in production and not options.allow_production:
+        raise SettingsError(
+            f"{parts.netloc} is the production API: every create spends real session minutes. "
+            "Point the suite at staging, or pass --allow-production if you mean it."
+        )
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise SettingsError(f"set {TOKEN_ENV} to an API token of the target (it is never printed)")
+    raw_scenario = os.environ.get(SCENARIO_ENV, str(DEFAULT_SCENARIO_ID))
+    if not raw_scenario.isdigit():
+        raise SettingsError(f"{SCENARIO_ENV} must be the integer id of a scenario on the target, not {raw_scenario!r}")
+    if options.max_creates < 0 or options.max_examples < 1:
+        raise SettingsError("--max-creates must be 0 or more and --max-examples at least 1")
+    _current = RunSettings(
+        base_url=base_url,
+        token=token,
+        scenario_id=int(raw_scenario),
+        strict=bool(getattr(options, "strict", False)),
+        seed=options.seed,
+        max_creates=options.max_creates,
+        max_examples=options.max_examples,
+        summary_path=options.summary,
+    )
+    return _current

@@ -1,0 +1,144 @@
+"""The spec as schemathesis sees it for this run: the lenient or strict view, and its settings.
+
+Lenient (the default) holds a server to what the docs promise: a create may answer 200 or 201,
+bad input any 4xx with any body, and values the docs say nothing about may be refused.
+Strict adds every assumption the spec marks, for a server we own, such as the mock.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cached_property
+from typing import Any
+
+import schemathesis
+from schemathesis import GenerationMode
+from schemathesis.config import SchemathesisConfig
+
+from contract_tests.budget import READ_METHODS, Budget
+from contract_tests.checks import NonIncreasing
+from contract_tests.settings import SCENARIO_FIELD, TOKEN_PLACEHOLDER, RunSettings
+from meetings_spec import View, contract_view, load_spec
+from meetings_spec.rules import Operation, operations
+
+
+def _config(settings: RunSettings, spec: dict[str, Any]) -> dict[str, Any]:
+    """schemathesis settings, in its TOML vocabulary."""
+    strict = settings.strict
+    reads = [op_id for op_id, op in operations(spec).items() if op.method.upper() in READ_METHODS]
+    # ``ignored_auth`` re-sends each accepted request without a token and with a bad one: worth
+    # it once per operation (examples phase), and never for writes, which the auth tests cover.
+    checks: dict[str, Any] = {
+        "ignored_auth": {"enabled": False},
+        "negative_data_rejection": {"expected-statuses": ["4xx"]},
+        "positive_data_acceptance": {"enabled": strict, "expected-statuses": ["2xx"]},
+        "missing_required_header": {"enabled": strict},
+        "unsupported_method": {"enabled": strict},
+    }
+    per_operation = [
+        {"include-operation-id": op_id, "phases": {"examples": {"checks": {"ignored_auth": {"enabled": True}}}}}
+        for op_id in reads
+    ]
+    # A read of a generated id may rightly find nothing.
+    per_operation += [
+        {"include-operation-id": op_id, "checks": {"positive_data_acceptance": {"enabled": strict, "expected-statuses": ["2xx", 404]}}}
+        for op_id in reads
+    ]
+    return {
+        "base-url": settings.base_url,
+        "headers": settings.auth_header,
+        "request-timeout": 15,
+        "seed": settings.seed,
+        "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
+        # Only the token is secret here; the default markers would also hide body fields such as
+        # use_own_keys and break the reproducing curl commands.
+        "output": {
+            "sanitization": {
+                "keys-to-sanitize": ["authorization", "proxy-authorization"],
+                "sensitive-markers": ["authorization"],
+                "replacement": TOKEN_PLACEHOLDER,
+            }
+        },
+        "generation": {"max-examples": settings.max_examples, "database": "none", "allow-x00": False, "no-shrink": True},
+        "checks": checks,
+        "phases": {
+            # Positive coverage would send every combination of optional fields: on a staging
+            # server each one is a real meeting. Documented-value requests are sent by
+            # test_documented_requests instead; coverage keeps its invalid requests.
+            "coverage": {"generation": {"mode": "negative"}, **({} if strict else {"unexpected-methods": []})},
+        },
+        "operations": per_operation,
+    }
+
+
+class Target:
+    """Everything the test modules share about the server under test."""
+
+    def __init__(self, settings: RunSettings) -> None:
+        self.settings = settings
+        self.spec = contract_view(load_spec(), View.STRICT if settings.strict else View.LENIENT)
+        self.operations: dict[str, Operation] = operations(self.spec)
+        self.budget = Budget(settings.max_creates)
+        self.non_increasing = NonIncreasing()
+
+    @cached_property
+    def schema(self) -> Any:
+        """The schemathesis schema of this view, with the run's settings and hooks."""
+        return self._load(with_token=True)
+
+    @cached_property
+    def schema_without_token(self) -> Any:
+        """The same, sending no token of its own (for the auth tests)."""
+        return self._load(with_token=False)
+
+    def _load(self, *, with_token: bool) -> Any:
+        options = _config(self.settings, self.spec)
+        if not with_token:
+            del options["headers"]
+        # schemathesis shares one config between schemas loaded from the same config object
+        schema = schemathesis.openapi.from_dict(copy.deepcopy(self.spec), config=SchemathesisConfig.from_dict(options))
+        scenario_id = self.settings.scenario_id
+
+        def aim_at_known_scenario(case: Any) -> Any:
+            """Valid creates name a scenario that exists on the target, so they can succeed."""
+            if (
+                case.meta is not None
+                and case.meta.generation.mode == GenerationMode.POSITIVE
+                and isinstance(case.body, dict)
+                and SCENARIO_FIELD in case.body
+            ):
+                case.body = {**case.body, SCENARIO_FIELD: scenario_id}
+            return case
+
+        @schema.hook("map_case")  # coverage and fuzzing phases
+        def use_known_scenario(ctx: Any, case: Any) -> Any:
+            return aim_at_known_scenario(case)
+
+        @schema.hook("before_add_examples")  # the examples phase
+        def use_known_scenario_in_examples(ctx: Any, examples: list[Any]) -> None:
+            examples[:] = [aim_at_known_scenario(case) for case in examples]
+
+        @schema.hook("after_call")
+        def count(ctx: Any, case: Any, response: Any) -> None:
+            self.budget.record(f"{case.method} {case.path}", case.method, response.status_code)
+
+        return schema
+
+    def operation_of(self, case: Any) -> Operation:
+        return self.operations[case.operation.definition.raw["operationId"]]
+
+
+_active: list[Target] = []
+
+
+def activate(settings: RunSettings) -> Target:
+    """Make the run's target the one every test module and hook sees."""
+    _active.append(Target(settings))
+    return _active[-1]
+
+
+def current() -> Target:
+    """The run's target (test modules call this while pytest collects them)."""
+    if not _active:
+        raise RuntimeError("the contract suite runs under pytest: pytest contract_tests --base-url URL")
+    return _active[-1]
