@@ -3,7 +3,10 @@ plus the spec's own rules, with failures that carry a curl command (token as a p
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from schemathesis.core.failures import FailureGroup
 
 from contract_tests import checks
 from contract_tests.target import current as target
@@ -28,8 +31,13 @@ def rule_checks(op: Operation, *, documented: bool) -> list[Any]:
     return found
 
 
+class ContractBroken(AssertionError):
+    """The server broke the contract: which operation, which rule, what came back, and a curl."""
+
+
 def send(case: Any, *, extra: list[Any] = (), documented: bool = False, **kwargs: Any) -> Any:
     """Call and validate ``case``; None if the write budget is spent (nothing is sent)."""
+    __tracebackhide__ = True  # the report is schemathesis's account of the failure, not our frames
     run = target()
     if not run.budget.may_send(case.method):
         return None
@@ -37,7 +45,18 @@ def send(case: Any, *, extra: list[Any] = (), documented: bool = False, **kwargs
     found = rule_checks(op, documented=documented) + list(extra)
     if documented:
         found.append(accepted_with_2xx)
-    return case.call_and_validate(additional_checks=found, **kwargs)
+    with reported(op):
+        return case.call_and_validate(additional_checks=found, **kwargs)
+
+
+@contextmanager
+def reported(op: Operation) -> Iterator[None]:
+    """Turn schemathesis's failure group into one assertion that starts with the operation."""
+    __tracebackhide__ = True
+    try:
+        yield
+    except FailureGroup as failures:
+        raise ContractBroken(f"{op.method.upper()} {op.path} ({op.operation_id}): {failures.message}") from None
 
 
 def documented_case(op: Operation, body: dict[str, Any] | None = None, path_parameters: dict[str, Any] | None = None) -> Any:

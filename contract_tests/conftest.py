@@ -50,9 +50,12 @@ def target_answers() -> None:
 
 
 def _redact(text: str, secrets: list[str]) -> str:
+    """Hide the token; and double-quote the placeholder header in curl commands, so that a
+    pasted command picks the token up from the environment."""
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, run_settings.TOKEN_PLACEHOLDER)
-    return text
+    header = f"Authorization: {run_settings.TOKEN_PLACEHOLDER}"
+    return text.replace(f"'{header}'", f'"{header}"')
 
 
 @pytest.hookimpl(hookwrapper=True)

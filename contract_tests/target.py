@@ -17,6 +17,7 @@ from schemathesis.config import SchemathesisConfig
 
 from contract_tests.budget import READ_METHODS, Budget
 from contract_tests.checks import NonIncreasing
+from contract_tests.requests_from_docs import minimal
 from contract_tests.settings import SCENARIO_FIELD, TOKEN_PLACEHOLDER, RunSettings
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.rules import Operation, operations
@@ -71,6 +72,24 @@ def _config(settings: RunSettings, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _mutates(case: Any, field: str) -> bool:
+    """Whether an invalid generated case may have broken ``field`` (unknown counts as yes)."""
+    data = case.meta.phase.data
+    location, description = getattr(data, "location", None), getattr(data, "description", None) or ""
+    if location is None:
+        return True
+    return f"/properties/{field}/" in f"{location}/" or field in description
+
+
+def _broken_property(location: str) -> str | None:
+    """The top-level body property an invalid generated case breaks, when its metadata names one."""
+    parts = location.split("/")
+    if "properties" not in parts:
+        return None
+    index = parts.index("properties") + 1
+    return parts[index] if index < len(parts) else None
+
+
 class Target:
     """Everything the test modules share about the server under test."""
 
@@ -94,18 +113,24 @@ class Target:
     def _load(self, *, with_token: bool) -> Any:
         options = _config(self.settings, self.spec)
         if not with_token:
+            # never holds the token, only the deliberately wrong credentials the auth tests send,
+            # which the reproducing curl must show as they were
             del options["headers"]
+            options["output"]["sanitization"] = {"enabled": False}
         # schemathesis shares one config between schemas loaded from the same config object
         schema = schemathesis.openapi.from_dict(copy.deepcopy(self.spec), config=SchemathesisConfig.from_dict(options))
         scenario_id = self.settings.scenario_id
 
         def aim_at_known_scenario(case: Any) -> Any:
-            """Valid creates name a scenario that exists on the target, so they can succeed."""
-            if (
-                case.meta is not None
-                and case.meta.generation.mode == GenerationMode.POSITIVE
-                and isinstance(case.body, dict)
-                and SCENARIO_FIELD in case.body
+            """Creates name a scenario that exists on the target, so that a valid one can succeed
+            and an invalid one is refused for what makes it invalid, not for an unknown scenario
+            (a server that accepted a bad enum value would otherwise hide behind a 404)."""
+            if case.meta is None or not isinstance(case.body, dict):
+                return case
+            if case.meta.generation.mode != GenerationMode.POSITIVE:
+                case.body = self._only_the_broken_field(case)
+            if SCENARIO_FIELD in case.body and (
+                case.meta.generation.mode == GenerationMode.POSITIVE or not _mutates(case, SCENARIO_FIELD)
             ):
                 case.body = {**case.body, SCENARIO_FIELD: scenario_id}
             return case
@@ -123,6 +148,20 @@ class Target:
             self.budget.record(f"{case.method} {case.path}", case.method, response.status_code)
 
         return schema
+
+    def _only_the_broken_field(self, case: Any) -> dict[str, Any]:
+        """An invalid case that breaks one named field, or leaves out required ones, keeps just
+        that on top of the docs' own required values: an undocumented value elsewhere (a blank
+        name, an end user that does not exist there) would get it refused for the wrong reason
+        and hide the field under test."""
+        location = getattr(case.meta.phase.data, "location", None) or ""
+        documented = minimal(self.operation_of(case), self.settings.scenario_id)
+        broken = _broken_property(location)
+        if broken is not None and broken in case.body:
+            return {**documented, broken: case.body[broken]}
+        if location.endswith("/required"):
+            return {name: value for name, value in documented.items() if name in case.body}
+        return case.body
 
     def operation_of(self, case: Any) -> Operation:
         return self.operations[case.operation.definition.raw["operationId"]]

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from schemathesis.checks import not_a_server_error
 
+from contract_tests.calls import reported
 from contract_tests.requests_from_docs import docs_example
 from contract_tests.target import current
 
@@ -48,4 +49,5 @@ def test_requests_without_a_valid_token_are_refused(op_id: str, credential: str)
     value = WITHOUT_A_VALID_TOKEN[credential]
     headers = {} if value is None else {"Authorization": value}
     response = case.call(headers=headers)
-    case.validate_response(response, checks=[not_a_server_error, refused(credential)], headers=headers)
+    with reported(op):
+        case.validate_response(response, checks=[not_a_server_error, refused(credential)], headers=headers)

@@ -1,0 +1,32 @@
+"""Create, then follow the spec's links to read what was created (schemathesis's state machine)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import assume, settings
+
+from contract_tests.calls import rule_checks
+from contract_tests.target import current
+
+RUN = current()
+
+
+class LinkedCalls(RUN.schema.as_state_machine()):  # type: ignore[misc]
+    def call(self, case: Any, **kwargs: Any) -> Any:
+        assume(RUN.budget.may_send(case.method))  # no write past --max-creates
+        return super().call(case, **kwargs)
+
+    def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+        checks = list(additional_checks or []) + rule_checks(RUN.operation_of(case), documented=False)
+        super().validate_response(response, case, additional_checks=checks, **kwargs)
+
+
+TestLinkedCalls = LinkedCalls.TestCase
+TestLinkedCalls.settings = settings(
+    TestLinkedCalls.settings,
+    max_examples=max(2, RUN.settings.max_examples // 3),
+    stateful_step_count=4,
+    derandomize=True,
+    database=None,
+)
