@@ -6,10 +6,12 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 
-.PHONY: test mock fixtures venv clean
+.PHONY: test mock contract fixtures bench venv clean
 
-# make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock.
-ARGS   ?=
+# make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock;
+# make contract BASE_URL=https://staging.example.com ARGS='--strict' passes them to pytest.
+ARGS     ?=
+BASE_URL ?=
 
 venv: $(STAMP)
 
@@ -26,8 +28,16 @@ test: $(STAMP)
 mock: $(STAMP)
 	$(BIN)/waterrai-mock --host $(HOST) --port $(PORT) $(ARGS)
 
+contract: $(STAMP)
+	@test -n "$(BASE_URL)" || { echo "make contract needs BASE_URL=<server to check>, e.g. make contract BASE_URL=http://127.0.0.1:4010" >&2; exit 2; }
+	$(BIN)/python -m pytest contract_tests --base-url '$(BASE_URL)' $(ARGS)
+
 fixtures: $(STAMP)
 	$(BIN)/waterrai-fixtures --out fixtures
+
+# Load-test the mock (started as make mock starts it) against Prism; installs wrk and Prism if missing.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

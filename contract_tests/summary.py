@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-_TITLE = re.compile(r"^[\s|+]*- ((?:ST\d+ |Custom check failed).*)$")
+_TITLE = re.compile(r"^E?[\s|+]*- ((?:ST\d+ |Custom check failed).*)$")
 
 
 def failure_titles(longrepr: str) -> list[str]:

@@ -26,7 +26,10 @@ def refused(credential: str) -> Any:
         wanted = range(401, 402) if RUN.settings.strict else range(400, 500)
         if response.status_code not in wanted:
             expected = "401" if RUN.settings.strict else "a 4xx (401 or 403, typically)"
-            raise AssertionError(f"a request with credential '{credential}' was answered {response.status_code}; expected {expected}")
+            hint = " (waterrai-mock accepts any token unless started with --token)" if credential == "unknown-token" else ""
+            raise AssertionError(
+                f"a request with credential '{credential}' was answered {response.status_code}; expected {expected}{hint}"
+            )
 
     return refused_without_a_valid_token
 

@@ -10,7 +10,6 @@ An operation without an act here answers its first documented example, as Prism 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import random
 import string
@@ -25,6 +24,7 @@ from meetings_spec.rules import lookup
 from mock_server.answer import assemble, echoes
 from mock_server.compiled import CompiledOperation, CompiledSpec
 from mock_server.errors import ApiError, Problem
+from mock_server.journal import Journal
 from mock_server.state import InsufficientMinutes, NewMeeting, Seed, State
 
 #: Where the minutes a meeting is charged come back (``x-echo`` of the duration field).
@@ -44,6 +44,10 @@ class MockContext:
     clock: Callable[[], datetime]
     rng: random.Random
     signing_key: bytes
+    journal: Journal | None = None
+
+    def __post_init__(self) -> None:
+        self.scenarios = {int(scenario["id"]): scenario for scenario in self.seed.scenarios}
 
     def now(self) -> str:
         """The clock's time as RFC 3339, to the second, in UTC (``2024-01-15T10:40:00Z``)."""
@@ -57,10 +61,11 @@ Act = Callable[[MockContext, CompiledOperation, Any, Mapping[str, Any]], Answer]
 def apply_defaults(op: CompiledOperation, body: Mapping[str, Any], scenario: Mapping[str, Any]) -> dict[str, Any]:
     """The request as the API understands it: every omitted field given the value the spec says."""
     effective = dict(body)
-    for name, field in op.spec.request_fields.items():
-        value = effective.get(name)
+    for field in op.fields:
+        name = field.name
         if name in effective:
-            if isinstance(value, float) and value.is_integer() and "integer" in _types(field.schema):
+            value = effective[name]
+            if field.integer and isinstance(value, float) and value.is_integer():
                 effective[name] = int(value)  # 5.0 is an integer to JSON Schema: answer it as 5
         elif field.has_default:
             effective[name] = field.default
@@ -73,14 +78,10 @@ def apply_defaults(op: CompiledOperation, body: Mapping[str, Any], scenario: Map
     return effective
 
 
-def _types(schema: Mapping[str, Any]) -> list[str]:
-    kind = schema.get("type", [])
-    return [kind] if isinstance(kind, str) else list(kind)
-
-
 def _scenario(ctx: MockContext, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The scenario the request names, from the seed: scenarios are fixed for a server's life."""
     scenario_id = body["scenario_id"]
-    scenario = ctx.state.scenario(int(scenario_id))
+    scenario = ctx.scenarios.get(int(scenario_id))
     if scenario is None:
         message = f"There is no scenario with id {scenario_id}."
         raise ApiError(404, "scenario_not_found", message, [Problem("body.scenario_id", "exists", message)])
@@ -89,12 +90,17 @@ def _scenario(ctx: MockContext, body: Mapping[str, Any]) -> dict[str, Any]:
 
 def _room(ctx: MockContext, meeting_id: int, minutes: int) -> tuple[str, str]:
     """A unique room URL (its name ends with the meeting id) and a JWT-shaped token for it."""
-    name = "".join(ctx.rng.choice(_ROOM_ALPHABET) for _ in range(6)) + str(meeting_id)
+    number = ctx.rng.randrange(len(_ROOM_ALPHABET) ** 6)  # one draw: SystemRandom reads the OS per draw
+    letters = []
+    for _ in range(6):
+        number, digit = divmod(number, len(_ROOM_ALPHABET))
+        letters.append(_ROOM_ALPHABET[digit])
+    name = "".join(letters) + str(meeting_id)
     issued = int(ctx.clock().timestamp())
     claims = {"room": name, "meeting_id": meeting_id, "iat": issued, "exp": issued + 60 * minutes}
     payload = base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=").decode()
     signed = f"{_JWT_HEADER}.{payload}"
-    digest = hmac.new(ctx.signing_key, signed.encode(), hashlib.sha256).digest()
+    digest = hmac.digest(ctx.signing_key, signed.encode(), "sha256")
     signature = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     return ctx.compiled.mock["urls"]["room"].format(room=name), f"{signed}.{signature}"
 

@@ -14,6 +14,8 @@ def register_admin(app: Flask, ctx: MockContext) -> None:
 
     @admin.get("/health")
     def health() -> Response:
+        if ctx.journal is not None:
+            ctx.journal.flush()
         info = ctx.compiled.document.get("info", {})
         return json_response(
             {
@@ -29,17 +31,22 @@ def register_admin(app: Flask, ctx: MockContext) -> None:
     @admin.post("/reset")
     def reset() -> Response:
         """Back to the seed: documented scenarios, meeting 789, end user 123, full balance."""
+        if ctx.journal is not None:
+            ctx.journal.discard()
         ctx.state.initialize(ctx.seed, reset=True)
         return json_response({"status": "reset", "balance": ctx.state.balance()}, 200)
 
     @admin.get("/requests")
     def requests() -> Response:
-        """The newest requests first (method, path, status, duration; never headers or bodies)."""
+        """The newest requests first (method, path, status, duration; never headers or bodies).
+        Lines served by another worker process show within a tenth of a second."""
         cap = ctx.state.limits.recent_requests
         raw = request.args.get("limit", str(cap))
         if not raw.isdigit() or not 1 <= int(raw) <= cap:
             message = f"limit must be a whole number from 1 to {cap}."
             raise ApiError(400, "validation_failed", message, [Problem("query.limit", "range", message)])
+        if ctx.journal is not None:
+            ctx.journal.flush()
         return json_response({"requests": ctx.state.recent_requests(int(raw))}, 200)
 
     app.register_blueprint(admin)

@@ -7,6 +7,7 @@ everything in the order the schema declares it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Mapping
 
 from mock_server.compiled import CompiledOperation
@@ -14,18 +15,20 @@ from mock_server.compiled import CompiledOperation
 
 def echoes(op: CompiledOperation, effective_request: Mapping[str, Any]) -> dict[str, Any]:
     """Request values the spec says come back in the answer (``x-echo``), by pointer."""
-    return {
-        field.echo: effective_request[name]
-        for name, field in op.spec.request_fields.items()
-        if field.echo and name in effective_request
-    }
+    return {field.echo: effective_request[field.name] for field in op.fields if field.echo and field.name in effective_request}
 
 
 def assemble(op: CompiledOperation, values: Mapping[str, Any]) -> dict[str, Any]:
     """The success body from ``values`` (pointer to value) and the schema's consts, which win."""
     merged = {**values, **dict(op.consts)}
-    ancestors = {key[:i] for key in merged for i, char in enumerate(key) if char == "/" and i}
+    ancestors = {ancestor for key in merged for ancestor in _ancestors(key)}
     return _build(op.layout, merged, ancestors)
+
+
+@lru_cache(maxsize=1024)
+def _ancestors(pointer: str) -> tuple[str, ...]:
+    """``/a/b/c`` -> ``("/a", "/a/b")``; the same few pointers come back on every request."""
+    return tuple(pointer[:i] for i, char in enumerate(pointer) if char == "/" and i)
 
 
 def _build(layout: list[tuple[str, Any]], values: Mapping[str, Any], ancestors: set[str]) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Routes are the spec's paths; each request is checked (bearer token, path parameters, JSON body)
 by validators compiled once here, may ask for a canned answer with ``Prefer``, and otherwise runs
-the operation's act. Everything, errors included, answers JSON.
+the operation's act (``pipeline.serve``). Everything, errors included, answers JSON. Plain
+requests to the spec's operations take the fast lane in front of Flask (``fast_lane``), through
+the same stages.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ from flask import Flask, Response, request
 from flask_cors import CORS
 from werkzeug.exceptions import MethodNotAllowed
 
-from mock_server.act import ACTS, MockContext, documented_example
+from mock_server.act import MockContext
 from mock_server.admin import register_admin
 from mock_server.compiled import CompiledOperation, compile_spec
 from mock_server.errors import json_response, register_error_handlers
-from mock_server.negotiate import negotiate
-from mock_server.request_log import RequestLog, configure_access_log
+from mock_server.fast_lane import FastLane
+from mock_server.journal import Journal
+from mock_server.request_log import LineWriter, RequestLog, configure_access_log, to_logging
 from mock_server.state import Limits, State
-from mock_server.validate import check_body, check_bearer, check_parameters, parse_json_body
+from mock_server.pipeline import Incoming, serve
 
 #: Headers a browser may send cross-origin; ``Prefer`` lets frontends pick error answers.
 CORS_HEADERS = ["Authorization", "Content-Type", "Prefer"]
@@ -44,7 +47,7 @@ def create_app(
     seed: int | None = None,
     clock: Callable[[], datetime] | None = None,
     initialize: bool = True,
-    access_log: bool = True,
+    access_log: bool | LineWriter = True,
     journal: bool = True,
 ) -> Flask:
     """Build the mock for the spec at ``spec_path`` (default: the kit's ``openapi/meetings.yaml``).
@@ -54,7 +57,9 @@ def create_app(
     the account's session minutes (default: the spec's ``x-mock``). ``cors_origins``: origins
     allowed to call from a browser. ``seed`` and ``clock``: fix room names, tokens and timestamps
     (fixtures use them). ``initialize``: create tables and seed (workers of a server share a
-    state their parent already initialized).
+    state their parent already initialized). ``access_log``: one line per request, as a
+    ``mock_server.access`` log record, or to the callable given; ``journal``: keep the recent
+    requests for ``/__mock/requests``.
     """
     compiled = compile_spec(spec_path)
     start_seed = compiled.seed if balance is None else dataclasses.replace(compiled.seed, balance=balance)
@@ -69,6 +74,7 @@ def create_app(
         clock=clock or (lambda: datetime.now(timezone.utc)),
         rng=rng,
         signing_key=rng.getrandbits(256).to_bytes(32, "big"),
+        journal=Journal(state) if journal else None,
     )
 
     app = Flask("mock_server")
@@ -102,9 +108,15 @@ def create_app(
     register_admin(app, ctx)
     register_error_handlers(app)
     CORS(app, origins=cors_origins, allow_headers=CORS_HEADERS, max_age=600)
-    if access_log:
+    write: LineWriter | None = None
+    if callable(access_log):
+        write = access_log
+    elif access_log:
         configure_access_log()
-    app.wsgi_app = RequestLog(app.wsgi_app, state, journal=journal, log=access_log)  # type: ignore[method-assign]
+        write = to_logging
+    common_headers = _headers_without_origin(app, next(iter(methods_by_path)))
+    app.wsgi_app = FastLane(app.wsgi_app, ctx, token, common_headers, compiled.max_body_bytes)  # type: ignore[method-assign]
+    app.wsgi_app = RequestLog(app.wsgi_app, ctx.journal, write=write)  # type: ignore[method-assign]
     return app
 
 
@@ -116,25 +128,27 @@ def _flask_rule(path: str) -> str:
 def _view(
     ctx: MockContext, op: CompiledOperation, token: str | None, concrete: dict[str, list[str]]
 ) -> Callable[..., Response]:
-    act = ACTS.get(op.spec.operation_id, documented_example)
-
     def handle(**path_parameters: str) -> Response:
         if request.path in concrete:
             raise MethodNotAllowed(valid_methods=[*concrete[request.path], "OPTIONS"])
-        check_bearer(op, request.headers.get("Authorization"), token)
-        params = check_parameters(op, path_parameters)
-        body: Any = None
-        if op.body_validator is not None:
-            body = parse_json_body(request.headers.get("Content-Type"), request.get_data(cache=False))
-            check_body(op, body)
-        canned = negotiate(op, request.headers.get("Prefer"))
-        if canned is not None:
-            return json_response(canned.body, canned.status)
-        status, answer = act(ctx, op, body, params)
+        incoming = Incoming(
+            authorization=request.headers.get("Authorization"),
+            content_type=request.headers.get("Content-Type"),
+            prefer=request.headers.get("Prefer"),
+            read_body=lambda: request.get_data(cache=False),
+        )
+        status, answer = serve(ctx, op, token, incoming, path_parameters)
         return json_response(answer, status)
 
     handle.__name__ = op.spec.operation_id
     return handle
+
+
+def _headers_without_origin(app: Flask, path: str) -> list[tuple[str, str]]:
+    """The CORS headers flask-cors adds to a request that names no origin (the same for every
+    path: one resource rule covers them), for the fast lane to add to its answers too."""
+    probe = app.test_client().open(_flask_rule(path), method="OPTIONS")
+    return [(name, value) for name, value in probe.headers.items() if name.startswith("Access-Control-") or name == "Vary"]
 
 
 def _open_state(state_path: str | os.PathLike[str] | None, limits: Limits) -> State:

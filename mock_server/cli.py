@@ -99,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             interface=Interfaces.WSGI,
             workers=args.workers,
+            # One Python thread per worker: the GIL runs one request at a time anyway, and more
+            # threads only queue on SQLite's write lock (long tail latency on creates).
+            blocking_threads=1,
+            respawn_failed_workers=True,
             log_access=False,
         ).serve()
     finally:

@@ -15,9 +15,37 @@ import jsonschema_rs
 
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.refs import SPEC_URI, escape_segment, request_body_pointer
-from meetings_spec.rules import Operation, operations, schema_properties
+from meetings_spec.rules import Operation, RequestField, operations, schema_properties
 from meetings_spec.shapes import properties
 from mock_server.state import Limits, Seed
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    """A request field's rules read out once, for the act stage to apply on every request."""
+
+    name: str
+    integer: bool
+    echo: str | None
+    has_default: bool
+    default: Any
+    default_from: tuple[str, ...]
+    default_otherwise: Any
+    scenario_default: tuple[str, Any] | None
+
+    @classmethod
+    def of(cls, field: RequestField) -> FieldPlan:
+        kind = field.schema.get("type", [])
+        return cls(
+            name=field.name,
+            integer="integer" in ([kind] if isinstance(kind, str) else kind),
+            echo=field.echo,
+            has_default=field.has_default,
+            default=field.default,
+            default_from=field.default_from,
+            default_otherwise=field.default_otherwise,
+            scenario_default=field.scenario_default,
+        )
 
 
 @dataclass
@@ -32,6 +60,7 @@ class CompiledOperation:
     initial_values: list[tuple[str, Any]] = field(default_factory=list)
     consts: list[tuple[str, Any]] = field(default_factory=list)
     layout: list[tuple[str, Any]] = field(default_factory=list)  # (pointer, children layout or None)
+    fields: list[FieldPlan] = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +140,7 @@ def _compile_operation(
         initial_values=op.success_rule("x-initial-value"),
         consts=op.success_rule("const"),
         layout=_layout(response_schema, op) if response_schema else [],
+        fields=[FieldPlan.of(f) for f in op.request_fields.values()],
     )
 
 

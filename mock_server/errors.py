@@ -91,5 +91,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        log.exception("unexpected error in the mock (a bug: please report it)")
-        return error_response(ApiError(500, "internal_error", "The mock failed on this request; see its log."))
+        return error_response(unexpected_error())
+
+
+def unexpected_error() -> ApiError:
+    """Log the exception being handled (a bug in the mock) and say so, as JSON."""
+    log.exception("unexpected error in the mock (a bug: please report it)")
+    return ApiError(500, "internal_error", "The mock failed on this request; see its log.")

@@ -9,9 +9,12 @@ from flask import Flask
 
 from mock_server.app import create_app
 from mock_server.cli import SETTINGS_ENV, TOKEN_ENV
+from mock_server.request_log import to_stderr
 
 
 def build_app() -> Flask:
     """Build one worker's app on the state the parent prepared (``waterrai-mock`` sets the env)."""
     settings = json.loads(os.environ.get(SETTINGS_ENV, "{}"))
+    if settings.get("access_log", True):
+        settings["access_log"] = to_stderr
     return create_app(**settings, token=os.environ.get(TOKEN_ENV) or None, initialize=False)

@@ -262,7 +262,7 @@ def test_state_is_bounded(tmp_path, spec: dict) -> None:
 # ------------------------------------------------------------------------ admin routes
 
 
-def test_admin_reset_health_and_request_journal(client: FlaskClient) -> None:
+def test_admin_reset_health_and_request_journal(client: FlaskClient, spec: dict) -> None:
     create(client, {"person_name": "A", "scenario_id": 456})
     client.get("/meetings/790", headers=AUTH)
     journal = client.get("/__mock/requests?limit=2").get_json()["requests"]
@@ -273,7 +273,7 @@ def test_admin_reset_health_and_request_journal(client: FlaskClient) -> None:
     assert client.post("/__mock/reset").status_code == 200
     assert client.get("/meetings/790", headers=AUTH).status_code == 404
     assert client.get("/meetings/789", headers=AUTH).status_code == 200
-    assert client.get("/__mock/health").get_json()["balance"] == 10000
+    assert client.get("/__mock/health").get_json()["balance"] == spec["x-mock"]["account"]["session_minutes"]
     assert client.get("/__mock/requests?limit=0").status_code == 400
     assert client.get("/__mock/requests?limit=abc").status_code == 400
 

@@ -1,0 +1,75 @@
+"""The request journal behind ``/__mock/requests``, written in batches.
+
+A write transaction per request would cost more than the rest of the request, so each worker
+keeps the lines it served in memory and writes them in one transaction once 64 have gathered or
+a twentieth of a second has passed (a background thread flushes a quiet worker). The admin
+routes flush their own worker first; lines served by another worker show within 0.1 s.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+import weakref
+
+from mock_server.state import JournalLine, State
+
+BATCH = 64
+INTERVAL_SECONDS = 0.05
+
+_log = logging.getLogger("mock_server.journal")
+
+
+class Journal:
+    """One worker's pending journal lines, flushed to the shared state in batches."""
+
+    def __init__(self, state: State, *, batch: int = BATCH, interval: float = INTERVAL_SECONDS) -> None:
+        self.state = state
+        self.batch = batch
+        self.interval = interval
+        self._lines: list[JournalLine] = []
+        self._lock = threading.Lock()  # guards the pending lines
+        self._writing = threading.Lock()  # a flush returns only once every earlier line is written
+        self._flusher_pid: int | None = None  # threads do not survive a fork: one per process
+
+    def add(self, line: JournalLine) -> None:
+        with self._lock:
+            self._lines.append(line)
+            full = len(self._lines) >= self.batch
+        if self._flusher_pid != os.getpid():
+            self._start_flusher()
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending lines in one transaction (the state keeps only the newest)."""
+        with self._writing:
+            with self._lock:
+                lines, self._lines = self._lines, []
+            if lines:
+                self.state.record_requests(lines)
+
+    def discard(self) -> None:
+        """Forget the pending lines (the state is being reset)."""
+        with self._lock:
+            self._lines = []
+
+    def _start_flusher(self) -> None:
+        self._flusher_pid = os.getpid()
+        thread = threading.Thread(target=_flush_while_alive, args=(weakref.ref(self),), daemon=True, name="journal")
+        thread.start()
+
+
+def _flush_while_alive(journal_ref: weakref.ref[Journal]) -> None:
+    """Flush every interval until the journal (and its app) is gone."""
+    while (journal := journal_ref()) is not None:
+        interval = journal.interval
+        try:
+            journal.flush()
+        except sqlite3.Error as error:  # a full disk must not end the thread, nor a request
+            _log.warning("request journal not written: %s", error)
+        del journal
+        time.sleep(interval)
