@@ -14,14 +14,14 @@ import hmac
 import random
 import string
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
 import orjson
 
 from meetings_spec.rules import lookup
-from mock_server.answer import assemble, echoes
+from mock_server.answer import assemble, echoes, place
 from mock_server.compiled import CompiledOperation, CompiledSpec
 from mock_server.errors import ApiError, Problem
 from mock_server.journal import Journal
@@ -48,10 +48,19 @@ class MockContext:
 
     def __post_init__(self) -> None:
         self.scenarios = {int(scenario["id"]): scenario for scenario in self.seed.scenarios}
+        self._last_stamp = (0, "")
+
+    def stamp(self) -> tuple[int, str]:
+        """The clock's second, as seconds since the epoch and as RFC 3339 in UTC
+        (``2024-01-15T10:40:00Z``); formatted once per second, not once per request."""
+        seconds = int(self.clock().timestamp())
+        if seconds != self._last_stamp[0]:
+            text = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self._last_stamp = (seconds, text)
+        return self._last_stamp
 
     def now(self) -> str:
-        """The clock's time as RFC 3339, to the second, in UTC (``2024-01-15T10:40:00Z``)."""
-        return self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.stamp()[1]
 
 
 Answer = tuple[int, Any]
@@ -88,21 +97,33 @@ def _scenario(ctx: MockContext, body: Mapping[str, Any]) -> dict[str, Any]:
     return scenario
 
 
-def _room(ctx: MockContext, meeting_id: int, minutes: int) -> tuple[str, str]:
-    """A unique room URL (its name ends with the meeting id) and a JWT-shaped token for it."""
-    number = ctx.rng.randrange(len(_ROOM_ALPHABET) ** 6)  # one draw: SystemRandom reads the OS per draw
-    letters = []
-    for _ in range(6):
-        number, digit = divmod(number, len(_ROOM_ALPHABET))
-        letters.append(_ROOM_ALPHABET[digit])
-    name = "".join(letters) + str(meeting_id)
-    issued = int(ctx.clock().timestamp())
-    claims = {"room": name, "meeting_id": meeting_id, "iat": issued, "exp": issued + 60 * minutes}
-    payload = base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=").decode()
-    signed = f"{_JWT_HEADER}.{payload}"
-    digest = hmac.digest(ctx.signing_key, signed.encode(), "sha256")
-    signature = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    return ctx.compiled.mock["urls"]["room"].format(room=name), f"{signed}.{signature}"
+@dataclass(frozen=True)
+class Room:
+    """A meeting's room, drawn before the write lock is taken; its name and token also carry
+    the meeting id, which is only known inside it (``url_and_token``)."""
+
+    letters: str
+    issued: int
+    minutes: int
+
+    @classmethod
+    def draw(cls, ctx: MockContext, minutes: int, issued: int) -> Room:
+        number = ctx.rng.getrandbits(32)  # one draw: SystemRandom reads the OS for each
+        letters = []
+        for _ in range(6):
+            number, digit = divmod(number, len(_ROOM_ALPHABET))
+            letters.append(_ROOM_ALPHABET[digit])
+        return cls("".join(letters), issued, minutes)
+
+    def url_and_token(self, ctx: MockContext, meeting_id: int) -> tuple[str, str]:
+        """A unique room URL (its name ends with the meeting id) and a JWT-shaped token for it."""
+        name = f"{self.letters}{meeting_id}"
+        claims = {"room": name, "meeting_id": meeting_id, "iat": self.issued, "exp": self.issued + 60 * self.minutes}
+        payload = base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=").decode()
+        signed = f"{_JWT_HEADER}.{payload}"
+        digest = hmac.digest(ctx.signing_key, signed.encode(), "sha256")
+        signature = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        return ctx.compiled.mock["urls"]["room"].format(room=name), f"{signed}.{signature}"
 
 
 def _charge(ctx: MockContext, minutes: int, end_user: dict[str, Any] | None, build: Callable[..., NewMeeting]) -> Any:
@@ -122,21 +143,22 @@ def create_meeting(ctx: MockContext, op: CompiledOperation, body: Any, params: M
     effective = apply_defaults(op, body, scenario)
     values = {**echoes(op, effective), **dict(op.initial_values)}
     minutes = values[ESTIMATE]
+    issued, now = ctx.stamp()
+    room = Room.draw(ctx, minutes, issued)
+    # Laid out before the write lock; only what needs the id and the balance is filled in under it.
+    answer = assemble(op, {**values, **dict.fromkeys(_ASSIGNED), "/data/created_at": now})
 
     def build(meeting_id: int, _user: Any, remaining: int) -> NewMeeting:
-        room_url, room_token = _room(ctx, meeting_id, minutes)
-        now = ctx.now()
-        answer = assemble(op, {
-            **values,
-            "/data/id": meeting_id,
-            "/data/room_url": room_url,
-            "/data/room_token": room_token,
-            "/data/created_at": now,
-            REMAINING: remaining,
-        })
-        return NewMeeting(answer["data"], now, effective, answer)
+        room_url, room_token = room.url_and_token(ctx, meeting_id)
+        for pointer, value in zip(_ASSIGNED, (meeting_id, room_url, room_token, remaining)):
+            place(answer, pointer, value)
+        return NewMeeting(answer["data"], now, answer)
 
     return 200, _charge(ctx, minutes, None, build)
+
+
+#: What a create's answer only knows once the meeting is stored: in ``build``'s order.
+_ASSIGNED = ("/data/id", "/data/room_url", "/data/room_token", REMAINING)
 
 
 def create_dynamic_meeting(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
@@ -147,6 +169,8 @@ def create_dynamic_meeting(ctx: MockContext, op: CompiledOperation, body: Any, p
     minutes = echoes(op, effective)[ESTIMATE]
     # the end user's fields that the request can set (email, names): who to find or create
     wanted_user = {key: body.get(key) for key in ctx.compiled.end_user_fields if key in op.spec.request_fields}
+    issued, now = ctx.stamp()
+    room = Room.draw(ctx, minutes, issued)
 
     def build(meeting_id: int, user: dict[str, Any], remaining: int) -> NewMeeting:
         # A reused end user lends their stored names to fields built from names the request lacks.
@@ -157,8 +181,7 @@ def create_dynamic_meeting(ctx: MockContext, op: CompiledOperation, body: Any, p
             if body.get(part) is None and user.get(part) is not None
         }
         request = apply_defaults(op, {**body, **lent}, scenario) if lent else effective
-        room_url, room_token = _room(ctx, meeting_id, minutes)
-        now = ctx.now()
+        room_url, room_token = room.url_and_token(ctx, meeting_id)
         fields = {
             **values,
             **echoes(op, request),
@@ -179,7 +202,7 @@ def create_dynamic_meeting(ctx: MockContext, op: CompiledOperation, body: Any, p
             query = urlencode({name: lookup(draft, pointer) for name, pointer in parameters.items()})
             fields[url_pointer] = f"{bases[url_pointer]}?{query}"
         answer = assemble(op, fields)
-        return NewMeeting(answer["data"], now, effective, answer)
+        return NewMeeting(answer["data"], now, answer)
 
     return 200, _charge(ctx, minutes, wanted_user, build)
 

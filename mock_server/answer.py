@@ -20,7 +20,8 @@ def echoes(op: CompiledOperation, effective_request: Mapping[str, Any]) -> dict[
 
 def assemble(op: CompiledOperation, values: Mapping[str, Any]) -> dict[str, Any]:
     """The success body from ``values`` (pointer to value) and the schema's consts, which win."""
-    merged = {**values, **dict(op.consts)}
+    merged = dict(values)
+    merged.update(op.consts)
     ancestors = {ancestor for key in merged for ancestor in _ancestors(key)}
     return _build(op.layout, merged, ancestors)
 
@@ -31,10 +32,9 @@ def _ancestors(pointer: str) -> tuple[str, ...]:
     return tuple(pointer[:i] for i, char in enumerate(pointer) if char == "/" and i)
 
 
-def _build(layout: list[tuple[str, Any]], values: Mapping[str, Any], ancestors: set[str]) -> dict[str, Any]:
+def _build(layout: list[tuple[str, str, Any]], values: Mapping[str, Any], ancestors: set[str]) -> dict[str, Any]:
     body: dict[str, Any] = {}
-    for pointer, children in layout:
-        name = pointer.rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~")
+    for pointer, name, children in layout:
         if children and pointer in ancestors:
             nested = _build(children, values, ancestors)
             base = values.get(pointer)
@@ -42,3 +42,11 @@ def _build(layout: list[tuple[str, Any]], values: Mapping[str, Any], ancestors: 
         elif pointer in values:
             body[name] = values[pointer]
     return body
+
+
+def place(body: dict[str, Any], pointer: str, value: Any) -> None:
+    """Set the value at ``pointer`` (its parents exist) in a body ``assemble`` laid out."""
+    *parents, last = pointer[1:].split("/")
+    for name in parents:
+        body = body[name]
+    body[last] = value

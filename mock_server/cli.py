@@ -23,6 +23,12 @@ SETTINGS_ENV = "WATERRAI_MOCK_SETTINGS"
 TOKEN_ENV = "WATERRAI_MOCK_TOKEN"
 
 
+def default_workers() -> int:
+    """Two workers, leaving a core for the client (a browser, a test runner, a load generator):
+    on two cores a second worker only competes with it, and answers slower."""
+    return 2 if (os.cpu_count() or 1) > 2 else 1
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="waterrai-mock",
@@ -45,7 +51,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="ORIGIN",
         help="allow browser calls from this origin only (repeatable; default: any origin)",
     )
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help=f"worker processes, sharing one state (default here: {default_workers()}; two, or one on a two-core machine)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no access log line per request")
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
@@ -57,6 +68,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _memory_folder() -> str | None:
+    """A fresh state lives in memory where the system offers a RAM folder (``/dev/shm`` on
+    Linux): it is thrown away at exit anyway, and SQLite commits there cost less."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     # Imported here so that --help answers at once.
@@ -66,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mock_server.app import create_app
 
     spec = (args.spec or default_spec_path()).resolve()
-    temporary = None if args.state else tempfile.mkdtemp(prefix="waterrai-mock-")
+    temporary = None if args.state else tempfile.mkdtemp(prefix="waterrai-mock-", dir=_memory_folder())
     state = args.state.resolve() if args.state else Path(temporary) / "state.sqlite3"  # type: ignore[arg-type]
     settings: dict[str, Any] = {
         "spec_path": str(spec),
@@ -86,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ[TOKEN_ENV] = token
     print(
         f"waterrai-mock: serving {spec.name} on http://{args.host}:{args.port} "
-        f"({args.workers} workers, state {'in ' + str(state) if args.state else 'fresh'}, "
+        f"({args.workers} worker{'s' if args.workers > 1 else ''}, state {'in ' + str(state) if args.state else 'fresh'}, "
         f"{'one token only' if token else 'any bearer token'})",
         file=sys.stderr,
         flush=True,
@@ -102,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             # One Python thread per worker: the GIL runs one request at a time anyway, and more
             # threads only queue on SQLite's write lock (long tail latency on creates).
             blocking_threads=1,
+            # Granian stops accepting connections past this many in flight: keep it at the listen
+            # backlog, so that no client's connection starves while others are served.
+            backpressure=1024,
             respawn_failed_workers=True,
             log_access=False,
         ).serve()

@@ -59,7 +59,7 @@ class CompiledOperation:
     needs_bearer: bool
     initial_values: list[tuple[str, Any]] = field(default_factory=list)
     consts: list[tuple[str, Any]] = field(default_factory=list)
-    layout: list[tuple[str, Any]] = field(default_factory=list)  # (pointer, children layout or None)
+    layout: list[tuple[str, str, Any]] = field(default_factory=list)  # (pointer, name, children or None)
     fields: list[FieldPlan] = field(default_factory=list)
 
 
@@ -144,12 +144,12 @@ def _compile_operation(
     )
 
 
-def _layout(schema: Any, op: Operation, pointer: str = "") -> list[tuple[str, Any]]:
+def _layout(schema: Any, op: Operation, pointer: str = "") -> list[tuple[str, str, Any]]:
     """The order of the success body's properties, nested: how the mock lays out its answers."""
     result = []
     for name, sub in properties(schema, op.refs).items():
         here = f"{pointer}/{escape_segment(name)}"
-        result.append((here, _layout(sub, op, here) if "properties" in sub else None))
+        result.append((here, name, _layout(sub, op, here) if "properties" in sub else None))
     return result
 
 

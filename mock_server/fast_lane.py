@@ -75,8 +75,10 @@ class FastLane:
         if found is None:
             return self.app(environ, start_response)
         op, path_parameters = found
-        length = environ.get("CONTENT_LENGTH") or ""
-        if op.body_validator is not None and not (length.isdigit() and int(length) <= self.max_body_bytes):
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if op.body_validator is not None and (
+            "HTTP_TRANSFER_ENCODING" in environ or not (length.isdigit() and int(length) <= self.max_body_bytes)
+        ):
             return self.app(environ, start_response)  # chunked or too large: Werkzeug's rules apply
         incoming = Incoming(
             authorization=environ.get("HTTP_AUTHORIZATION"),

@@ -35,7 +35,6 @@ CREATE TABLE IF NOT EXISTS meetings (
     id INTEGER PRIMARY KEY,
     document TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    settings TEXT NOT NULL DEFAULT '{}',
     seeded INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS requests (
@@ -77,7 +76,6 @@ class NewMeeting:
 
     document: dict[str, Any]
     updated_at: str
-    settings: dict[str, Any]
     answer: Any
 
 
@@ -104,6 +102,8 @@ class State:
         self.limits = limits
         self._durable = durable
         self._local = threading.local()
+        # Old meetings go in batches, not one per create: at most 1% over the limit.
+        self._prune_every = max(1, min(64, limits.max_meetings // 100))
 
     # -- connections -------------------------------------------------------------------------
 
@@ -211,19 +211,20 @@ class State:
         """
         with self._write() as db:
             charged = db.execute(
-                "UPDATE account SET balance = balance - ? WHERE id = 1 AND balance >= ? RETURNING balance",
+                "UPDATE account SET balance = balance - ? WHERE id = 1 AND balance >= ?"
+                " RETURNING balance, (SELECT COALESCE(MAX(id), 0) + 1 FROM meetings)",
                 (minutes, minutes),
             ).fetchall()
             if not charged:
                 raise InsufficientMinutes(minutes, self.balance())  # rolls back: nothing written
+            left, meeting_id = charged[0]
             user = None if end_user is None else self._find_or_create_end_user(db, end_user)
-            meeting_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM meetings").fetchone()[0]
-            meeting = build(meeting_id, user, charged[0][0])
+            meeting = build(meeting_id, user, left)
             db.execute(
-                "INSERT INTO meetings (id, document, updated_at, settings) VALUES (?, ?, ?, ?)",
-                (meeting_id, dumps(meeting.document), meeting.updated_at, dumps(meeting.settings)),
+                "INSERT INTO meetings (id, document, updated_at) VALUES (?, ?, ?)",
+                (meeting_id, dumps(meeting.document), meeting.updated_at),
             )
-            if meeting_id > self.limits.max_meetings:
+            if meeting_id > self.limits.max_meetings and meeting_id % self._prune_every == 0:
                 db.execute(
                     "DELETE FROM meetings WHERE seeded = 0 AND id <= ?", (meeting_id - self.limits.max_meetings,)
                 )
