@@ -4,7 +4,7 @@ plus the spec's own rules, with failures that carry a curl command (token as a p
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from schemathesis.core.failures import FailureGroup
 
@@ -35,7 +35,7 @@ class ContractBroken(AssertionError):
     """The server broke the contract: which operation, which rule, what came back, and a curl."""
 
 
-def send(case: Any, *, extra: list[Any] = (), documented: bool = False, **kwargs: Any) -> Any:
+def send(case: Any, *, extra: Sequence[Any] = (), documented: bool = False, **kwargs: Any) -> Any:
     """Call and validate ``case``; None if the write budget is spent (nothing is sent)."""
     __tracebackhide__ = True  # the report is schemathesis's account of the failure, not our frames
     run = target()

@@ -150,7 +150,7 @@ def create_meeting(ctx: MockContext, op: CompiledOperation, body: Any, params: M
 
     def build(meeting_id: int, _user: Any, remaining: int) -> NewMeeting:
         room_url, room_token = room.url_and_token(ctx, meeting_id)
-        for pointer, value in zip(_ASSIGNED, (meeting_id, room_url, room_token, remaining)):
+        for pointer, value in zip(_ASSIGNED, (meeting_id, room_url, room_token, remaining), strict=True):
             place(answer, pointer, value)
         return NewMeeting(answer["data"], now, answer)
 

@@ -17,7 +17,7 @@ import tempfile
 import weakref
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable
 
 from flask import Flask, Response, request
 from flask_cors import CORS
@@ -169,4 +169,4 @@ def _remove_folder(folder: str) -> None:
     os.rmdir(folder)
 
 
-__all__: Iterable[str] = ["create_app"]
+__all__ = ["create_app"]

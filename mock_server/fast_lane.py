@@ -92,8 +92,8 @@ class FastLane:
         except ApiError as error:
             status, body, headers = error.status, error.body(), error.headers
         except Exception:  # noqa: BLE001 - a bug must still answer JSON, as Flask's handler does
-            error = unexpected_error()
-            status, body, headers = error.status, error.body(), error.headers
+            failure = unexpected_error()
+            status, body, headers = failure.status, failure.body(), failure.headers
         data = orjson.dumps(body)
         start_response(
             _REASONS.get(status, str(status)),
