@@ -143,14 +143,19 @@ def reads_back_as_created(created: dict[str, Any], mutable: set[str], read_point
     return created_meeting_reads_back
 
 
+def _object_in_2xx(response: Any, pointer: str, request: str) -> dict[str, Any]:
+    """The object at ``pointer`` of a 2xx answer ({} if absent); fails naming ``request`` otherwise."""
+    answer = _json_2xx(response)
+    if answer is None:
+        raise AssertionError(f"{request} answered {response.status_code}, expected 2xx")
+    return lookup(answer, pointer, {})
+
+
 def same_object_again(pointer: str, compare: tuple[str, ...], first: dict[str, Any], key: str, value: Any) -> Check:
     """A second request with the same ``key`` value gets the same object (``x-reuses``)."""
 
     def same_key_reuses_object(ctx: Any, response: Any, case: Any) -> None:
-        answer = _json_2xx(response)
-        if answer is None:
-            raise AssertionError(f"the second request with the same {key} answered {response.status_code}, expected 2xx")
-        again = lookup(answer, pointer, {})
+        again = _object_in_2xx(response, pointer, f"the second request with the same {key}")
         for name in compare:
             if again.get(name) != first.get(name):
                 raise AssertionError(
@@ -166,10 +171,7 @@ def new_object_each_time(pointer: str, compare: tuple[str, ...], seen: list[dict
     """A request without the ``x-reuses`` key gets an object none before had."""
 
     def absent_key_creates_new_object(ctx: Any, response: Any, case: Any) -> None:
-        answer = _json_2xx(response)
-        if answer is None:
-            raise AssertionError(f"a request without {key} answered {response.status_code}, expected 2xx")
-        fresh = lookup(answer, pointer, {})
+        fresh = _object_in_2xx(response, pointer, f"a request without {key}")
         for earlier in seen:
             if all(fresh.get(name) == earlier.get(name) for name in compare):
                 raise AssertionError(

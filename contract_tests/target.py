@@ -72,15 +72,6 @@ def _config(settings: RunSettings, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _mutates(case: Any, field: str) -> bool:
-    """Whether an invalid generated case may have broken ``field`` (unknown counts as yes)."""
-    data = case.meta.phase.data
-    location, description = getattr(data, "location", None), getattr(data, "description", None) or ""
-    if location is None:
-        return True
-    return f"/properties/{field}/" in f"{location}/" or field in description
-
-
 def _broken_property(location: str) -> str | None:
     """The top-level body property an invalid generated case breaks, when its metadata names one."""
     parts = location.split("/")
@@ -129,9 +120,7 @@ class Target:
                 return case
             if case.meta.generation.mode != GenerationMode.POSITIVE:
                 case.body = self._only_the_broken_field(case)
-            if SCENARIO_FIELD in case.body and (
-                case.meta.generation.mode == GenerationMode.POSITIVE or not _mutates(case, SCENARIO_FIELD)
-            ):
+            elif SCENARIO_FIELD in case.body:
                 case.body = {**case.body, SCENARIO_FIELD: scenario_id}
             return case
 
@@ -151,17 +140,20 @@ class Target:
 
     def _only_the_broken_field(self, case: Any) -> dict[str, Any]:
         """An invalid case that breaks one named field, or leaves out required ones, keeps just
-        that on top of the docs' own required values: an undocumented value elsewhere (a blank
-        name, an end user that does not exist there) would get it refused for the wrong reason
-        and hide the field under test."""
-        location = getattr(case.meta.phase.data, "location", None) or ""
+        that on top of the docs' own required values (with the target's scenario): an
+        undocumented value elsewhere (a blank name, an end user that does not exist there)
+        would get it refused for the wrong reason and hide the field under test."""
+        location = getattr(case.meta.phase.data, "location", None)
+        if location is None:
+            return case.body  # the metadata does not say what is broken: leave the case alone
         documented = minimal(self.operation_of(case), self.settings.scenario_id)
         broken = _broken_property(location)
         if broken is not None and broken in case.body:
             return {**documented, broken: case.body[broken]}
         if location.endswith("/required"):
             return {name: value for name, value in documented.items() if name in case.body}
-        return case.body
+        # the body's fields are not what is broken (its media type, a header): aim it at the scenario
+        return {**case.body, SCENARIO_FIELD: self.settings.scenario_id} if SCENARIO_FIELD in case.body else case.body
 
     def operation_of(self, case: Any) -> Operation:
         return self.operations[case.operation.definition.raw["operationId"]]

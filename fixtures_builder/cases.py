@@ -56,10 +56,14 @@ def sample_value(field: RequestField, docs: dict[str, Any]) -> Any:
     return {"boolean": True, "integer": schema.get("minimum", 1), "string": f"sample {field.name}", "object": {}}[kind]
 
 
-def cases_for(op: Operation, strict_op: Operation, scenarios: list[dict[str, Any]]) -> Iterator[Case]:
-    """Every case of one operation; ``strict_op`` is it in the strict view, ``scenarios`` the mock's."""
+def cases_for(
+    op: Operation, strict_op: Operation, scenarios: list[dict[str, Any]], others: dict[str, Operation]
+) -> Iterator[Case]:
+    """Every case of one operation; ``strict_op`` is it in the strict view, ``scenarios`` the
+    mock's, ``others`` every operation (a read's creator comes from the spec's links)."""
     if op.method == "get":
-        yield from _read_cases(op)
+        creator = next(o for o in others.values() if any(link["operationId"] == op.operation_id for link in o.links.values()))
+        yield from _read_cases(op, creator)
         return
     docs_name, docs = next(iter(op.request_examples().items()))
     fields = strict_op.request_fields
@@ -145,16 +149,25 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _read_cases(op: Operation) -> Iterator[Case]:
+def _read_cases(op: Operation, creator: Operation) -> Iterator[Case]:
     docs_id = next(iter(op.examples(op.success_status).values()))["data"]["id"]
     get = lambda ident, **kw: Step("GET", op.path.replace("{id}", str(ident)), **kw)  # noqa: E731
     yield Case(op.operation_id, "docs-example", f"The docs' meeting {docs_id}.", get(docs_id))
+    created_id = docs_id + 1  # the docs' meeting is the newest the mock is seeded with
+    docs_request = next(iter(creator.request_examples().values()))
     yield Case(
         op.operation_id,
         "created-meeting",
-        "A meeting read back right after POST /meetings created it (id 790).",
-        get(790),
-        setup=(Step("POST", "/meetings", body={"person_name": "John Doe", "scenario_id": 456}, headers=_json_headers()),),
+        f"A meeting read back right after {creator.method.upper()} {creator.path} created it (id {created_id}).",
+        get(created_id),
+        setup=(
+            Step(
+                creator.method.upper(),
+                creator.path,
+                body={name: docs_request[name] for name in creator.required_fields},
+                headers=_json_headers(),
+            ),
+        ),
     )
     yield Case(op.operation_id, "error-missing-token", "No Authorization header: 401.", get(docs_id, headers={}), broken="header")
     yield Case(op.operation_id, "error-unknown-meeting", "An id no meeting has: 404.", get(UNKNOWN_ID))

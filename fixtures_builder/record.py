@@ -29,7 +29,7 @@ def all_cases(spec: dict[str, Any]) -> list[Case]:
     lenient = operations(contract_view(spec, View.LENIENT))
     strict = operations(contract_view(spec, View.STRICT))
     scenarios = spec.get("x-mock", {}).get("scenarios", [])
-    return [case for op_id, op in lenient.items() for case in cases_for(op, strict[op_id], scenarios)]
+    return [case for op_id, op in lenient.items() for case in cases_for(op, strict[op_id], scenarios, lenient)]
 
 
 def record_all(spec_path: str | Path | None = None) -> list[dict[str, Any]]:

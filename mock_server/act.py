@@ -10,11 +10,12 @@ An operation without an act here answers its first documented example, as Prism 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hmac
 import random
 import string
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
@@ -46,21 +47,16 @@ class MockContext:
     signing_key: bytes
     journal: Journal | None = None
 
+    scenarios: dict[int, dict[str, Any]] = dataclasses.field(init=False)  # by id, from the seed: fixed for the server's life
+
     def __post_init__(self) -> None:
         self.scenarios = {int(scenario["id"]): scenario for scenario in self.seed.scenarios}
-        self._last_stamp = (0, "")
 
     def stamp(self) -> tuple[int, str]:
-        """The clock's second, as seconds since the epoch and as RFC 3339 in UTC
-        (``2024-01-15T10:40:00Z``); formatted once per second, not once per request."""
-        seconds = int(self.clock().timestamp())
-        if seconds != self._last_stamp[0]:
-            text = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            self._last_stamp = (seconds, text)
-        return self._last_stamp
-
-    def now(self) -> str:
-        return self.stamp()[1]
+        """One reading of the clock, as seconds since the epoch and as RFC 3339 to the second
+        (``2024-01-15T10:40:00Z``): a token's ``iat`` and the meeting's ``created_at`` agree."""
+        now = self.clock()
+        return int(now.timestamp()), now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 Answer = tuple[int, Any]

@@ -23,7 +23,7 @@ def register_admin(app: Flask, ctx: MockContext) -> None:
                 "api": {"title": info.get("title"), "version": info.get("version")},
                 "operations": sorted(ctx.compiled.operations),
                 "balance": ctx.state.balance(),
-                "counts": ctx.state.counts(),
+                "counts": {**ctx.state.counts(), "scenarios": len(ctx.scenarios)},
             },
             200,
         )

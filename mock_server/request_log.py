@@ -31,16 +31,6 @@ def configure_access_log() -> None:
 
 
 LineWriter = Callable[[str], None]
-_second = [0, ""]
-
-
-def _utc_now() -> str:
-    """RFC 3339 with microseconds in UTC; the part up to the second is formatted once a second."""
-    now = time.time()
-    seconds = int(now)
-    if seconds != _second[0]:
-        _second[:] = [seconds, datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")]
-    return f"{_second[1]}.{int((now - seconds) * 1_000_000):06d}Z"
 
 
 def to_logging(line: str) -> None:
@@ -83,4 +73,5 @@ class RequestLog:
             shown = path if path.isprintable() else path.encode("unicode_escape").decode("ascii")  # no forged lines
             self.write(f'{environ.get("REMOTE_ADDR", "-")} "{method} {shown}" {status} {milliseconds:.2f}ms')
         if self.journal is not None and not path.startswith(ADMIN_PREFIX):
-            self.journal.add((_utc_now(), method, path[:512], status, milliseconds))
+            at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            self.journal.add((at, method, path[:512], status, milliseconds))

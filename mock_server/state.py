@@ -1,9 +1,10 @@
-"""The mock's memory: scenarios, meetings, end users, the account balance and a request journal.
+"""The mock's memory: meetings, end users, the account balance and a request journal.
 
 It lives in one SQLite file so that every worker process sees the same meetings: a meeting
 created through one worker reads back through any other. Each process (and thread) opens its
-own connection; writes take SQLite's write lock (``BEGIN IMMEDIATE``), so concurrent creates
-never hand out the same id or spend the same minutes twice. Every table is bounded.
+own connection; writes queue on a lock file, then take SQLite's write lock (``BEGIN
+IMMEDIATE``), so concurrent creates never hand out the same id or spend the same minutes twice.
+Every table is bounded. Scenarios are not here: they come from the spec and never change.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import orjson
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS account (id INTEGER PRIMARY KEY CHECK (id = 1), balance INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS scenarios (id INTEGER PRIMARY KEY, document TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS end_users (
     id INTEGER PRIMARY KEY,
     email TEXT UNIQUE,
@@ -152,13 +152,9 @@ class State:
         connection.executescript(_SCHEMA)
         with self._write() as db:
             if reset:
-                for table in ("account", "scenarios", "end_users", "meetings", "requests"):
+                for table in ("account", "end_users", "meetings", "requests"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("INSERT OR IGNORE INTO account (id, balance) VALUES (1, ?)", (seed.balance,))
-            db.executemany(
-                "INSERT OR IGNORE INTO scenarios (id, document) VALUES (?, ?)",
-                [(s["id"], dumps(s)) for s in seed.scenarios],
-            )
             db.executemany(
                 "INSERT OR IGNORE INTO meetings (id, document, updated_at, seeded) VALUES (?, ?, ?, 1)",
                 [(doc["id"], dumps(doc), updated_at) for doc, updated_at in seed.meetings],
@@ -185,7 +181,7 @@ class State:
         db = self._connection()
         return {
             table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
-            for table in ("meetings", "end_users", "scenarios", "requests")
+            for table in ("meetings", "end_users", "requests")
         }
 
     def recent_requests(self, limit: int) -> list[dict[str, Any]]:

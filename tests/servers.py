@@ -88,5 +88,6 @@ def serving(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def mock_app() -> Any:
-    return create_app(token=TOKEN, balance=10**9, access_log=False, journal=False)
+def mock_app(*, journal: bool = False) -> Any:
+    """The mock with one token, quiet; with ``journal``, it keeps the requests it answered."""
+    return create_app(token=TOKEN, access_log=False, journal=journal)

@@ -223,14 +223,9 @@ def test_writes_stay_under_the_cap(tmp_path: Path) -> None:
 def test_runs_are_deterministic(tmp_path: Path) -> None:
     journals = []
     for _ in range(2):
-        app = create_journaling_app()
+        app = mock_app(journal=True)
         with serving(app) as base_url:
             assert run_suite(base_url, tmp_path=tmp_path).returncode == 0
         journals.append([(r["method"], r["path"], r["status"]) for r in app.test_client().get("/__mock/requests").get_json()["requests"]])
     assert journals[0] == journals[1]
 
-
-def create_journaling_app() -> Any:
-    from mock_server import create_app
-
-    return create_app(token=TOKEN, balance=10**9, access_log=False)

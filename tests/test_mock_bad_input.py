@@ -188,5 +188,5 @@ _CLIENT: list[FlaskClient] = []
 def _shared_client() -> FlaskClient:
     """One mock for all hypothesis examples (a fresh app per example would be slow)."""
     if not _CLIENT:
-        _CLIENT.append(create_app(access_log=False, journal=False, balance=10**9).test_client())
+        _CLIENT.append(create_app(access_log=False, journal=False).test_client())
     return _CLIENT[0]
