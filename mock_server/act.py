@@ -14,8 +14,8 @@ import dataclasses
 import hmac
 import random
 import string
+import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
@@ -42,7 +42,7 @@ class MockContext:
     compiled: CompiledSpec
     state: State
     seed: Seed
-    clock: Callable[[], datetime]
+    clock: Callable[[], float]  # seconds since the epoch, as time.time()
     rng: random.Random
     signing_key: bytes
     journal: Journal | None = None
@@ -56,7 +56,7 @@ class MockContext:
         """One reading of the clock, as seconds since the epoch and as RFC 3339 to the second
         (``2024-01-15T10:40:00Z``): a token's ``iat`` and the meeting's ``created_at`` agree."""
         now = self.clock()
-        return int(now.timestamp()), now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return int(now), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
 
 
 Answer = tuple[int, Any]
@@ -104,7 +104,7 @@ class Room:
 
     @classmethod
     def draw(cls, ctx: MockContext, minutes: int, issued: int) -> Room:
-        number = ctx.rng.getrandbits(32)  # one draw: SystemRandom reads the OS for each
+        number = ctx.rng.getrandbits(32)
         letters = []
         for _ in range(6):
             number, digit = divmod(number, len(_ROOM_ALPHABET))

@@ -13,7 +13,9 @@ import dataclasses
 import os
 import random
 import re
+import secrets
 import tempfile
+import time
 import weakref
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,7 +65,10 @@ def create_app(
     """
     compiled = compile_spec(spec_path)
     start_seed = compiled.seed if balance is None else dataclasses.replace(compiled.seed, balance=balance)
-    rng = random.Random(seed) if seed is not None else random.SystemRandom()
+    # Room names need only be unlikely to repeat (the meeting id makes them unique); the key
+    # that signs room tokens comes from the OS unless a seed asks for the same tokens every run.
+    rng = random.Random(seed)
+    signing_key = rng.getrandbits(256).to_bytes(32, "big") if seed is not None else secrets.token_bytes(32)
     state = _open_state(state_path, compiled.limits)
     if initialize:
         state.initialize(start_seed)
@@ -71,9 +76,9 @@ def create_app(
         compiled=compiled,
         state=state,
         seed=start_seed,
-        clock=clock or (lambda: datetime.now(timezone.utc)),
+        clock=time.time if clock is None else _seconds(clock),
         rng=rng,
-        signing_key=rng.getrandbits(256).to_bytes(32, "big"),
+        signing_key=signing_key,
         journal=Journal(state) if journal else None,
     )
 
@@ -118,6 +123,16 @@ def create_app(
     app.wsgi_app = FastLane(app.wsgi_app, ctx, token, common_headers, compiled.max_body_bytes)  # type: ignore[method-assign]
     app.wsgi_app = RequestLog(app.wsgi_app, ctx.journal, write=write)  # type: ignore[method-assign]
     return app
+
+
+def _seconds(clock: Callable[[], datetime]) -> Callable[[], float]:
+    """A clock of datetimes read as seconds since the epoch; a naive datetime is taken as UTC."""
+
+    def read() -> float:
+        now = clock()
+        return (now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)).timestamp()
+
+    return read
 
 
 def _flask_rule(path: str) -> str:

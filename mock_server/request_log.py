@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from mock_server.journal import Journal
@@ -73,5 +72,4 @@ class RequestLog:
             shown = path if path.isprintable() else path.encode("unicode_escape").decode("ascii")  # no forged lines
             self.write(f'{environ.get("REMOTE_ADDR", "-")} "{method} {shown}" {status} {milliseconds:.2f}ms')
         if self.journal is not None and not path.startswith(ADMIN_PREFIX):
-            at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            self.journal.add((at, method, path[:512], status, milliseconds))
+            self.journal.add((time.time(), method, path[:512], status, milliseconds))

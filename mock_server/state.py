@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -38,8 +39,8 @@ CREATE TABLE IF NOT EXISTS meetings (
     seeded INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS requests (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
     method TEXT NOT NULL,
     path TEXT NOT NULL,
     status INTEGER NOT NULL,
@@ -47,9 +48,13 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 """
 
+#: Bumped when a table changes shape. 2: the journal's time became seconds since the epoch.
+_SCHEMA_VERSION = 2
 
-#: (at, method, path, status, duration in ms): one request as the journal keeps it.
-JournalLine = tuple[str, str, str, int, float]
+
+#: (at, in seconds since the epoch; method, path, status, duration in ms): one request as the
+#: journal keeps it. The time is formatted when listed, not on every request.
+JournalLine = tuple[float, str, str, int, float]
 
 
 class InsufficientMinutes(Exception):
@@ -92,6 +97,11 @@ def dumps(value: Any) -> str:
         return orjson.dumps(value).decode()
     except orjson.JSONEncodeError:
         return json.dumps(value, ensure_ascii=False)
+
+
+def _rfc3339_micro(seconds: float) -> str:
+    """``2026-11-25T08:03:38.123456Z``: a journal line's time, to the microsecond, in UTC."""
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class State:
@@ -149,6 +159,10 @@ class State:
     def initialize(self, seed: Seed, *, reset: bool = False) -> None:
         """Create the tables and plant the seed; idempotent, so every worker may call it."""
         connection = self._connection()
+        with self._write() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
+                db.execute("DROP TABLE IF EXISTS requests")  # only the journal changed, and it is disposable
+                db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
         connection.executescript(_SCHEMA)
         with self._write() as db:
             if reset:
@@ -189,7 +203,7 @@ class State:
             "SELECT id, at, method, path, status, duration_ms FROM requests ORDER BY id DESC LIMIT ?", (limit,)
         ).fetchall()
         keys = ("seq", "at", "method", "path", "status", "duration_ms")
-        return [dict(zip(keys, row)) for row in rows]
+        return [dict(zip(keys, (seq, _rfc3339_micro(at), *rest), strict=True)) for seq, at, *rest in rows]
 
     # -- writes ------------------------------------------------------------------------------
 

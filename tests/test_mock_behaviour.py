@@ -278,6 +278,32 @@ def test_admin_reset_health_and_request_journal(client: FlaskClient, spec: dict)
     assert client.get("/__mock/requests?limit=abc").status_code == 400
 
 
+def test_journal_times_are_rfc3339_in_utc_to_the_microsecond(client: FlaskClient) -> None:
+    before = datetime.now(timezone.utc)
+    client.get("/meetings/789", headers=AUTH)
+    (line,) = client.get("/__mock/requests?limit=1").get_json()["requests"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", line["at"])
+    at = datetime.strptime(line["at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    assert before - timedelta(seconds=1) <= at <= datetime.now(timezone.utc)
+
+
+def test_state_file_from_before_the_journal_changed_shape_still_serves(tmp_path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:  # the journal as the first release wrote it
+        old.execute(
+            "CREATE TABLE requests (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, method TEXT NOT NULL,"
+            " path TEXT NOT NULL, status INTEGER NOT NULL, duration_ms REAL NOT NULL)"
+        )
+        old.execute("INSERT INTO requests (at, method, path, status, duration_ms) VALUES ('2024-01-15T10:40:00.000000Z', 'GET', '/x', 200, 1.0)")
+    client = create_app(access_log=False, state_path=path).test_client()
+    client.get("/meetings/789", headers=AUTH)
+    listed = client.get("/__mock/requests")
+    assert listed.status_code == 200
+    assert [(r["method"], r["path"]) for r in listed.get_json()["requests"]] == [("GET", "/meetings/789")]
+
+
 def test_request_journal_is_bounded(client: FlaskClient) -> None:
     for _ in range(300):
         client.get("/meetings/789", headers=AUTH)
