@@ -31,7 +31,7 @@ from mock_server.state import InsufficientMinutes, NewMeeting, Seed, State
 #: Where the minutes a meeting is charged come back (``x-echo`` of the duration field).
 ESTIMATE = "/session_minutes_info/estimatedMinutes"
 REMAINING = "/session_minutes_info/remainingMinutes"
-_JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
+_JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
 _ROOM_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -49,8 +49,18 @@ class MockContext:
 
     scenarios: dict[int, dict[str, Any]] = dataclasses.field(init=False)  # by id, from the seed: fixed for the server's life
 
+    _signer: hmac.HMAC = dataclasses.field(init=False, repr=False)
+
     def __post_init__(self) -> None:
         self.scenarios = {int(scenario["id"]): scenario for scenario in self.seed.scenarios}
+        self._signer = hmac.new(self.signing_key, digestmod="sha256")
+
+    def sign(self, message: bytes) -> bytes:
+        """HS256 of ``message``: copies a keyed HMAC, where ``hmac.digest`` would look the hash
+        up by name on every call (a tenth of a create's time)."""
+        mac = self._signer.copy()
+        mac.update(message)
+        return mac.digest()
 
     def stamp(self) -> tuple[int, str]:
         """One reading of the clock, as seconds since the epoch and as RFC 3339 to the second
@@ -115,11 +125,9 @@ class Room:
         """A unique room URL (its name ends with the meeting id) and a JWT-shaped token for it."""
         name = f"{self.letters}{meeting_id}"
         claims = {"room": name, "meeting_id": meeting_id, "iat": self.issued, "exp": self.issued + 60 * self.minutes}
-        payload = base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=").decode()
-        signed = f"{_JWT_HEADER}.{payload}"
-        digest = hmac.digest(ctx.signing_key, signed.encode(), "sha256")
-        signature = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-        return ctx.compiled.mock["urls"]["room"].format(room=name), f"{signed}.{signature}"
+        signed = _JWT_HEADER + b"." + base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=")
+        signature = base64.urlsafe_b64encode(ctx.sign(signed)).rstrip(b"=")
+        return ctx.compiled.mock["urls"]["room"].format(room=name), (signed + b"." + signature).decode()
 
 
 def _charge(ctx: MockContext, minutes: int, end_user: dict[str, Any] | None, build: Callable[..., NewMeeting]) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from meetings_spec import View, contract_view, load_spec
+from meetings_spec import SpecError, View, contract_view, load_spec
 from meetings_spec.refs import SPEC_URI, escape_segment, request_body_pointer
 from meetings_spec.rules import Operation, RequestField, operations, schema_properties
 from meetings_spec.shapes import properties
@@ -100,14 +100,22 @@ def compile_spec(path: str | Path | None = None) -> CompiledSpec:
         mock=mock,
         seed=_seed(mock, raw),
         limits=Limits(
-            max_meetings=int(limits.get("max_meetings", 10000)),
-            max_end_users=int(limits.get("max_end_users", 10000)),
-            recent_requests=int(limits.get("recent_requests", 200)),
+            max_meetings=_limit(limits, "max_meetings", 10000),
+            max_end_users=_limit(limits, "max_end_users", 10000),
+            recent_requests=_limit(limits, "recent_requests", 200),
         ),
-        max_body_bytes=int(limits.get("max_body_bytes", 65536)),
+        max_body_bytes=_limit(limits, "max_body_bytes", 65536),
         scenario_fields=list(schema_properties(document, "ScenarioSummary")),
         end_user_fields=list(schema_properties(document, "EndUser")),
     )
+
+
+def _limit(limits: dict[str, Any], name: str, otherwise: int) -> int:
+    """One ``x-mock.limits`` bound: a whole number of at least 1 (the newest meeting always stays)."""
+    value = limits.get(name, otherwise)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SpecError(f"x-mock.limits.{name} must be a whole number of at least 1, not {value!r}")
+    return value
 
 
 def _compile_operation(

@@ -4,7 +4,9 @@ It lives in one SQLite file so that every worker process sees the same meetings:
 created through one worker reads back through any other. Each process (and thread) opens its
 own connection; writes queue on a lock file, then take SQLite's write lock (``BEGIN
 IMMEDIATE``), so concurrent creates never hand out the same id or spend the same minutes twice.
-Every table is bounded. Scenarios are not here: they come from the spec and never change.
+The balance is kept like a ledger: the account holds the opening balance and each created
+meeting the balance left once it was paid, so a create writes one row, not two. Every table
+is bounded. Scenarios are not here: they come from the spec and never change.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 _SCHEMA = """
+-- the opening balance: what the account holds before any created meeting
 CREATE TABLE IF NOT EXISTS account (id INTEGER PRIMARY KEY CHECK (id = 1), balance INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS end_users (
     id INTEGER PRIMARY KEY,
@@ -36,7 +39,8 @@ CREATE TABLE IF NOT EXISTS meetings (
     id INTEGER PRIMARY KEY,
     document TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    seeded INTEGER NOT NULL DEFAULT 0
+    seeded INTEGER NOT NULL DEFAULT 0,
+    balance_after INTEGER  -- the account's balance once this meeting was paid; NULL if seeded
 );
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY,
@@ -48,8 +52,16 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 """
 
-#: Bumped when a table changes shape. 2: the journal's time became seconds since the epoch.
-_SCHEMA_VERSION = 2
+#: Bumped when a table changes shape; ``_upgrade`` brings older state files along.
+_SCHEMA_VERSION = 3
+
+#: The account's balance: what the newest created meeting left, else the opening balance.
+_BALANCE = (
+    "COALESCE((SELECT balance_after FROM meetings WHERE balance_after IS NOT NULL ORDER BY id DESC LIMIT 1),"
+    " (SELECT balance FROM account WHERE id = 1))"
+)
+#: A create's starting point, read under the write lock: the next meeting id and the balance.
+_NEXT_MEETING = f"SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM meetings), {_BALANCE}"
 
 
 #: (at, in seconds since the epoch; method, path, status, duration in ms): one request as the
@@ -97,6 +109,18 @@ def dumps(value: Any) -> str:
         return orjson.dumps(value).decode()
     except orjson.JSONEncodeError:
         return json.dumps(value, ensure_ascii=False)
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring a state file an earlier version of the kit wrote to the current tables (a new file
+    only gets its version number; ``_SCHEMA`` creates the tables)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version < 2:  # the journal's time became seconds since the epoch; the journal is disposable
+        db.execute("DROP TABLE IF EXISTS requests")
+    if version < 3 and db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meetings'").fetchone():
+        # the balance became a ledger; the account's balance, spent down until now, opens it
+        db.execute("ALTER TABLE meetings ADD COLUMN balance_after INTEGER")
+    db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
 
 def _rfc3339_micro(seconds: float) -> str:
@@ -160,9 +184,7 @@ class State:
         """Create the tables and plant the seed; idempotent, so every worker may call it."""
         connection = self._connection()
         with self._write() as db:
-            if db.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
-                db.execute("DROP TABLE IF EXISTS requests")  # only the journal changed, and it is disposable
-                db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            _upgrade(db)
         connection.executescript(_SCHEMA)
         with self._write() as db:
             if reset:
@@ -189,7 +211,7 @@ class State:
         return None if row is None else (row[0], row[1])
 
     def balance(self) -> int:
-        return self._connection().execute("SELECT balance FROM account WHERE id = 1").fetchone()[0]
+        return self._connection().execute(f"SELECT {_BALANCE}").fetchone()[0]
 
     def counts(self) -> dict[str, int]:
         db = self._connection()
@@ -220,19 +242,15 @@ class State:
         one. Returns the new meeting's answer; raises ``InsufficientMinutes``.
         """
         with self._write() as db:
-            charged = db.execute(
-                "UPDATE account SET balance = balance - ? WHERE id = 1 AND balance >= ?"
-                " RETURNING balance, (SELECT COALESCE(MAX(id), 0) + 1 FROM meetings)",
-                (minutes, minutes),
-            ).fetchall()
-            if not charged:
-                raise InsufficientMinutes(minutes, self.balance())  # rolls back: nothing written
-            left, meeting_id = charged[0]
+            meeting_id, balance = db.execute(_NEXT_MEETING).fetchone()
+            if balance < minutes:
+                raise InsufficientMinutes(minutes, balance)  # rolls back: nothing written
+            left = balance - minutes
             user = None if end_user is None else self._find_or_create_end_user(db, end_user)
             meeting = build(meeting_id, user, left)
             db.execute(
-                "INSERT INTO meetings (id, document, updated_at) VALUES (?, ?, ?)",
-                (meeting_id, dumps(meeting.document), meeting.updated_at),
+                "INSERT INTO meetings (id, document, updated_at, balance_after) VALUES (?, ?, ?, ?)",
+                (meeting_id, dumps(meeting.document), meeting.updated_at, left),
             )
             if meeting_id > self.limits.max_meetings and meeting_id % self._prune_every == 0:
                 db.execute(

@@ -231,9 +231,12 @@ def test_state_file_keeps_meetings_and_end_users_across_restarts(tmp_path) -> No
     meeting = create(first, {"scenario_id": 456, "email": "keep@example.com"}, DYNAMIC)["data"]
     second = create_app(access_log=False, state_path=path).test_client()
     assert second.get(f"/meetings/{meeting['id']}", headers=AUTH).get_json()["data"]["id"] == meeting["id"]
-    again = create(second, {"scenario_id": 456, "email": "keep@example.com"}, DYNAMIC)["data"]
-    assert again["end_user"] == meeting["end_user"]
-    assert again["id"] == meeting["id"] + 1
+    again = create(second, {"scenario_id": 456, "email": "keep@example.com"}, DYNAMIC)
+    assert again["data"]["end_user"] == meeting["end_user"]
+    assert again["data"]["id"] == meeting["id"] + 1
+    assert second.get("/__mock/health").get_json()["balance"] == again["session_minutes_info"]["remainingMinutes"]
+    third = create_app(access_log=False, state_path=path, balance=5).test_client()  # the kept balance wins
+    assert third.get("/__mock/health").get_json()["balance"] == again["session_minutes_info"]["remainingMinutes"]
 
 
 def test_fresh_state_by_default() -> None:
@@ -287,21 +290,50 @@ def test_journal_times_are_rfc3339_in_utc_to_the_microsecond(client: FlaskClient
     assert before - timedelta(seconds=1) <= at <= datetime.now(timezone.utc)
 
 
-def test_state_file_from_before_the_journal_changed_shape_still_serves(tmp_path) -> None:
+#: The tables as the kit's first release wrote them: the balance spent down in place, the journal's
+#: time as text.
+FIRST_RELEASE_TABLES = """
+CREATE TABLE account (id INTEGER PRIMARY KEY CHECK (id = 1), balance INTEGER NOT NULL);
+CREATE TABLE end_users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, first_name TEXT, last_name TEXT,
+    membership_id INTEGER NOT NULL, seeded INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE meetings (id INTEGER PRIMARY KEY, document TEXT NOT NULL, updated_at TEXT NOT NULL,
+    seeded INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE requests (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, method TEXT NOT NULL,
+    path TEXT NOT NULL, status INTEGER NOT NULL, duration_ms REAL NOT NULL);
+INSERT INTO account VALUES (1, 500);
+INSERT INTO meetings VALUES (900, '{"id": 900, "person_name": "Old"}', '2024-01-15T10:40:00Z', 0);
+INSERT INTO requests (at, method, path, status, duration_ms) VALUES ('2024-01-15T10:40:00.000000Z', 'GET', '/x', 200, 1.0);
+"""
+
+
+def test_state_file_from_the_first_release_keeps_its_meetings_and_balance(tmp_path) -> None:
     import sqlite3
 
     path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as old:  # the journal as the first release wrote it
-        old.execute(
-            "CREATE TABLE requests (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, method TEXT NOT NULL,"
-            " path TEXT NOT NULL, status INTEGER NOT NULL, duration_ms REAL NOT NULL)"
-        )
-        old.execute("INSERT INTO requests (at, method, path, status, duration_ms) VALUES ('2024-01-15T10:40:00.000000Z', 'GET', '/x', 200, 1.0)")
+    with sqlite3.connect(path) as old:
+        old.executescript(FIRST_RELEASE_TABLES)
     client = create_app(access_log=False, state_path=path).test_client()
-    client.get("/meetings/789", headers=AUTH)
-    listed = client.get("/__mock/requests")
-    assert listed.status_code == 200
-    assert [(r["method"], r["path"]) for r in listed.get_json()["requests"]] == [("GET", "/meetings/789")]
+    assert client.get("/meetings/900", headers=AUTH).get_json()["data"]["person_name"] == "Old"
+    assert client.get("/__mock/health").get_json()["balance"] == 500
+    created = create(client, {"person_name": "New", "scenario_id": 456})
+    assert created["data"]["id"] == 901
+    assert created["session_minutes_info"]["remainingMinutes"] == 500 - created["session_minutes_info"]["estimatedMinutes"]
+    assert [(r["method"], r["path"]) for r in client.get("/__mock/requests").get_json()["requests"]] == [
+        ("POST", "/meetings"),
+        ("GET", "/meetings/900"),
+    ]  # newest first; the old journal's lines are gone
+
+
+def test_limits_below_one_are_refused_at_start(tmp_path, spec: dict) -> None:
+    import yaml
+
+    from meetings_spec import SpecError
+
+    broken = dict(spec, **{"x-mock": {**spec["x-mock"], "limits": {**spec["x-mock"]["limits"], "max_meetings": 0}}})
+    path = tmp_path / "zero.yaml"
+    path.write_text(yaml.safe_dump(broken))
+    with pytest.raises(SpecError, match="max_meetings"):
+        create_app(path, access_log=False)
 
 
 def test_request_journal_is_bounded(client: FlaskClient) -> None:
