@@ -9,7 +9,6 @@ routes flush their own worker first; lines served by another worker show within 
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -33,13 +32,15 @@ class Journal:
         self._lines: list[JournalLine] = []
         self._lock = threading.Lock()  # guards the pending lines
         self._writing = threading.Lock()  # a flush returns only once every earlier line is written
-        self._flusher_pid: int | None = None  # threads do not survive a fork: one per process
+        self._flusher_running = False  # started on the first line: in the worker that serves, not in
+        # the parent process that builds an app before forking (a thread does not survive a fork)
 
     def add(self, line: JournalLine) -> None:
         with self._lock:
             self._lines.append(line)
             full = len(self._lines) >= self.batch
-        if self._flusher_pid != os.getpid():
+            start, self._flusher_running = not self._flusher_running, True
+        if start:
             self._start_flusher()
         if full:
             self.flush()
@@ -58,7 +59,6 @@ class Journal:
             self._lines = []
 
     def _start_flusher(self) -> None:
-        self._flusher_pid = os.getpid()
         thread = threading.Thread(target=_flush_while_alive, args=(weakref.ref(self),), daemon=True, name="journal")
         thread.start()
 

@@ -6,8 +6,7 @@ Flask's view (``mock_server.app``) and the fast lane (``mock_server.fast_lane``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from mock_server.act import ACTS, MockContext, documented_example
 from mock_server.compiled import CompiledOperation
@@ -15,8 +14,7 @@ from mock_server.negotiate import negotiate
 from mock_server.validate import check_body, check_bearer, check_parameters, parse_json_body
 
 
-@dataclass(frozen=True)
-class Incoming:
+class Incoming(NamedTuple):
     """What the stages read from a request: three headers and, on demand, the body."""
 
     authorization: str | None

@@ -95,6 +95,15 @@ def test_meetings_created_through_any_worker_read_back_through_any(server: Serve
     assert all(status == 200 for status, _ in reads)
     users = {answer["data"]["end_user"]["id"] for _, answer in created if "end_user" in answer["data"]}
     assert len(users) == 1  # one email, one end user, whichever worker answered
+    # every meeting was paid once, in id order, whichever worker took it
+    ledger = sorted((answer["data"]["id"], answer["session_minutes_info"]) for _, answer in created)
+    for (_, before), (_, after) in zip(ledger, ledger[1:]):
+        assert after["remainingMinutes"] == before["remainingMinutes"] - after["estimatedMinutes"]
+    assert call(server.base, "GET", "/__mock/health")[1]["balance"] == ledger[-1][1]["remainingMinutes"]
+    # and both workers' journals reach the shared state within a moment
+    time.sleep(0.3)
+    journal = call(server.base, "GET", "/__mock/requests")[1]["requests"]
+    assert len([line for line in journal if line["method"] == "POST"]) == len(bodies)
 
 
 def test_one_log_line_per_request_and_no_token_anywhere(server: Server) -> None:
