@@ -33,6 +33,8 @@ ESTIMATE = "/session_minutes_info/estimatedMinutes"
 REMAINING = "/session_minutes_info/remainingMinutes"
 _JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
 _ROOM_ALPHABET = string.ascii_lowercase + string.digits
+_ROOM_PAIRS = [a + b for b in _ROOM_ALPHABET for a in _ROOM_ALPHABET]
+_PAIRS_COUNT = len(_ROOM_PAIRS)
 
 
 @dataclass
@@ -50,6 +52,7 @@ class MockContext:
     scenarios: dict[int, dict[str, Any]] = dataclasses.field(init=False)  # by id, from the seed: fixed for the server's life
 
     _signer: hmac.HMAC = dataclasses.field(init=False, repr=False)
+    _last_stamp: tuple[int, str] = dataclasses.field(init=False, repr=False, default=(0, ""))
 
     def __post_init__(self) -> None:
         self.scenarios = {int(scenario["id"]): scenario for scenario in self.seed.scenarios}
@@ -65,8 +68,11 @@ class MockContext:
     def stamp(self) -> tuple[int, str]:
         """One reading of the clock, as seconds since the epoch and as RFC 3339 to the second
         (``2024-01-15T10:40:00Z``): a token's ``iat`` and the meeting's ``created_at`` agree."""
-        now = self.clock()
-        return int(now), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+        second = int(self.clock())
+        last = self._last_stamp  # the text changes once a second, not once a create
+        if last[0] != second:
+            last = self._last_stamp = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+        return last
 
 
 Answer = tuple[int, Any]
@@ -114,12 +120,11 @@ class Room:
 
     @classmethod
     def draw(cls, ctx: MockContext, minutes: int, issued: int) -> Room:
-        number = ctx.rng.getrandbits(32)
-        letters = []
-        for _ in range(6):
-            number, digit = divmod(number, len(_ROOM_ALPHABET))
-            letters.append(_ROOM_ALPHABET[digit])
-        return cls("".join(letters), issued, minutes)
+        """Six letters or digits: three pairs picked with one 32-bit draw."""
+        number, first = divmod(ctx.rng.getrandbits(32), _PAIRS_COUNT)
+        number, second = divmod(number, _PAIRS_COUNT)
+        third = number % _PAIRS_COUNT
+        return cls(_ROOM_PAIRS[first] + _ROOM_PAIRS[second] + _ROOM_PAIRS[third], issued, minutes)
 
     def url_and_token(self, ctx: MockContext, meeting_id: int) -> tuple[str, str]:
         """A unique room URL (its name ends with the meeting id) and a JWT-shaped token for it."""
