@@ -52,7 +52,7 @@ class MockContext:
     scenarios: dict[int, dict[str, Any]] = dataclasses.field(init=False)  # by id, from the seed: fixed for the server's life
 
     _signer: hmac.HMAC = dataclasses.field(init=False, repr=False)
-    _last_stamp: tuple[int, str] = dataclasses.field(init=False, repr=False, default=(0, ""))
+    _last_stamp: tuple[int, str] | None = dataclasses.field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self.scenarios = {int(scenario["id"]): scenario for scenario in self.seed.scenarios}
@@ -70,7 +70,7 @@ class MockContext:
         (``2024-01-15T10:40:00Z``): a token's ``iat`` and the meeting's ``created_at`` agree."""
         second = int(self.clock())
         last = self._last_stamp  # the text changes once a second, not once a create
-        if last[0] != second:
+        if last is None or last[0] != second:
             last = self._last_stamp = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
         return last
 

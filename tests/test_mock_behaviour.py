@@ -64,6 +64,21 @@ def test_created_at_is_now_in_rfc3339(client: FlaskClient) -> None:
     assert abs(datetime.now(timezone.utc) - moment) < timedelta(seconds=5)
 
 
+def test_created_at_and_token_iat_follow_the_clock_second_by_second() -> None:
+    utc = timezone.utc
+    moments = [datetime(1970, 1, 1, tzinfo=utc), datetime(2024, 1, 15, 10, 40, tzinfo=utc),
+               datetime(2024, 1, 15, 10, 40, 0, 600000, tzinfo=utc), datetime(2024, 1, 15, 10, 40, 1, tzinfo=utc)]
+    readings = iter(moments)
+    client = create_app(access_log=False, clock=lambda: next(readings)).test_client()
+    for moment in moments:
+        meeting = create(client, {"person_name": "A", "scenario_id": 456})["data"]
+        second = moment.replace(microsecond=0)
+        assert meeting["created_at"] == second.strftime("%Y-%m-%dT%H:%M:%SZ")
+        payload = meeting["room_token"].split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        assert claims["iat"] == int(second.timestamp())
+
+
 def test_rooms_are_unique_and_tokens_jwt_shaped(client: FlaskClient) -> None:
     meetings = [create(client, {"person_name": "A", "scenario_id": 456})["data"] for _ in range(20)]
     assert len({m["room_url"] for m in meetings}) == 20
