@@ -39,6 +39,7 @@ class Case:
     broken: str | None = None  # the part of the request that breaks the spec: body, header or path
     setup: tuple[Step, ...] = ()
     balance: int | None = None
+    status: int | None = None  # the answer's status; None: the operation's success status
 
 
 def _json_headers() -> dict[str, str]:
@@ -126,23 +127,24 @@ def _error_cases(op: Operation, minimal: dict[str, Any], post: Any) -> Iterator[
     text = _first(fields, lambda s: s.get("type") == "string")
     duration = next(name for name, f in fields.items() if f.scenario_default)
     bad = lambda name, description, body, **kw: Case(oid, name, description, post(body), broken="body", **kw)  # noqa: E731
-    yield Case(oid, "error-missing-token", "No Authorization header: 401.", Step("POST", op.path, body=minimal, headers={"Content-Type": "application/json"}), broken="header")
-    yield bad("error-missing-required-field", f"{required} left out: 400 naming it.", {k: v for k, v in minimal.items() if k != required})
-    yield bad("error-wrong-type", f"{integer} sent as a string: 400 (integers must be JSON integers).", {**minimal, integer: "5"})
-    yield bad("error-boolean-as-string", f'{boolean} sent as "true": 400 (booleans must be JSON booleans).', {**minimal, boolean: "true"})
-    yield bad("error-enum-value", f"{enum} outside its enum: 400.", {**minimal, enum: "not-a-listed-value"})
-    yield bad("error-body-not-an-object", "A JSON array instead of an object: 400.", [minimal])
-    yield Case(oid, "error-malformed-json", "A body that is not JSON: 400.", post(None, raw="{" + json_text(minimal)[1:-1] + ","), broken="body")
+    yield Case(oid, "error-missing-token", "No Authorization header: 401.", Step("POST", op.path, body=minimal, headers={"Content-Type": "application/json"}), broken="header", status=401)
+    yield bad("error-missing-required-field", f"{required} left out: 400 naming it.", {k: v for k, v in minimal.items() if k != required}, status=400)
+    yield bad("error-wrong-type", f"{integer} sent as a string: 400 (integers must be JSON integers).", {**minimal, integer: "5"}, status=400)
+    yield bad("error-boolean-as-string", f'{boolean} sent as "true": 400 (booleans must be JSON booleans).', {**minimal, boolean: "true"}, status=400)
+    yield bad("error-enum-value", f"{enum} outside its enum: 400.", {**minimal, enum: "not-a-listed-value"}, status=400)
+    yield bad("error-body-not-an-object", "A JSON array instead of an object: 400.", [minimal], status=400)
+    yield Case(oid, "error-malformed-json", "A body that is not JSON: 400.", post(None, raw="{" + json_text(minimal)[1:-1] + ","), broken="body", status=400)
     yield Case(
         oid,
         "error-wrong-content-type",
         "A body sent as text/plain: 415.",
         Step("POST", op.path, raw=json_text(minimal), headers={"Authorization": AUTH_PLACEHOLDER, "Content-Type": "text/plain"}),
         broken="header",
+        status=415,
     )
-    yield bad("error-payload-too-large", "A body over 64 KiB: 413.", {**minimal, text: "x" * 66_000})
-    yield Case(oid, "error-unknown-scenario", "A scenario_id no scenario has: 404.", post({**minimal, "scenario_id": UNKNOWN_ID}))
-    yield Case(oid, "error-insufficient-minutes", "The meeting needs more minutes than the account has left: 402.", post({**minimal, duration: 60}), balance=20)
+    yield bad("error-payload-too-large", "A body over 64 KiB: 413.", {**minimal, text: "x" * 66_000}, status=413)
+    yield Case(oid, "error-unknown-scenario", "A scenario_id no scenario has: 404.", post({**minimal, "scenario_id": UNKNOWN_ID}), status=404)
+    yield Case(oid, "error-insufficient-minutes", "The meeting needs more minutes than the account has left: 402.", post({**minimal, duration: 60}), balance=20, status=402)
 
 
 def json_text(value: Any) -> str:
@@ -169,6 +171,6 @@ def _read_cases(op: Operation, creator: Operation) -> Iterator[Case]:
             ),
         ),
     )
-    yield Case(op.operation_id, "error-missing-token", "No Authorization header: 401.", get(docs_id, headers={}), broken="header")
-    yield Case(op.operation_id, "error-unknown-meeting", "An id no meeting has: 404.", get(UNKNOWN_ID))
-    yield Case(op.operation_id, "error-id-not-an-integer", "A path id that is not an integer: 400.", get("abc"), broken="path")
+    yield Case(op.operation_id, "error-missing-token", "No Authorization header: 401.", get(docs_id, headers={}), broken="header", status=401)
+    yield Case(op.operation_id, "error-unknown-meeting", "An id no meeting has: 404.", get(UNKNOWN_ID), status=404)
+    yield Case(op.operation_id, "error-id-not-an-integer", "A path id that is not an integer: 400.", get("abc"), broken="path", status=400)

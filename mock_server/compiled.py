@@ -100,19 +100,20 @@ def compile_spec(path: str | Path | None = None) -> CompiledSpec:
         mock=mock,
         seed=_seed(mock, raw),
         limits=Limits(
-            max_meetings=_limit(limits, "max_meetings", 10000),
-            max_end_users=_limit(limits, "max_end_users", 10000),
-            recent_requests=_limit(limits, "recent_requests", 200),
+            max_meetings=_limit(limits, "max_meetings"),
+            max_end_users=_limit(limits, "max_end_users"),
+            recent_requests=_limit(limits, "recent_requests"),
         ),
-        max_body_bytes=_limit(limits, "max_body_bytes", 65536),
+        max_body_bytes=_limit(limits, "max_body_bytes"),
         scenario_fields=list(schema_properties(document, "ScenarioSummary")),
         end_user_fields=list(schema_properties(document, "EndUser")),
     )
 
 
-def _limit(limits: dict[str, Any], name: str, otherwise: int) -> int:
-    """One ``x-mock.limits`` bound: a whole number of at least 1 (the newest meeting always stays)."""
-    value = limits.get(name, otherwise)
+def _limit(limits: dict[str, Any], name: str) -> int:
+    """One ``x-mock.limits`` bound, which the spec must state: a whole number of at least 1
+    (so the newest meeting, which carries the balance, is never pruned)."""
+    value = limits.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise SpecError(f"x-mock.limits.{name} must be a whole number of at least 1, not {value!r}")
     return value

@@ -126,6 +126,16 @@ def test_a_fixture_that_does_not_validate_stops_the_run_and_writes_nothing(tmp_p
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".fixtures")]
 
 
+def test_an_answer_with_another_status_than_its_case_expects_stops_the_run(tmp_path: Path, capsys: Any) -> None:
+    spec = load_spec()
+    spec["x-mock"]["limits"]["max_body_bytes"] = 1 << 20  # the oversized body now fits: its long text gets 400, not 413
+    roomy = tmp_path / "roomy.yaml"
+    roomy.write_text(yaml.safe_dump(spec, sort_keys=False))
+    assert main(["--spec", str(roomy), "--out", str(tmp_path / "fixtures")]) == 2
+    error = capsys.readouterr().err
+    assert "error-payload-too-large: the mock answered 400, where the case expects 413" in error, error
+
+
 def test_writing_replaces_the_whole_folder(tmp_path: Path) -> None:
     out = tmp_path / "fixtures"
     write_atomically({"a/b.json": "1\n", "stale.json": "x"}, out)

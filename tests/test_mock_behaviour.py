@@ -339,13 +339,15 @@ def test_state_file_from_the_first_release_keeps_its_meetings_and_balance(tmp_pa
     ]  # newest first; the old journal's lines are gone
 
 
-def test_limits_below_one_are_refused_at_start(tmp_path, spec: dict) -> None:
+@pytest.mark.parametrize("limits", [{"max_meetings": 0}, {"max_meetings": None}], ids=["zero", "missing"])
+def test_limits_the_spec_leaves_out_or_below_one_are_refused_at_start(tmp_path, spec: dict, limits: dict) -> None:
     import yaml
 
     from meetings_spec import SpecError
 
-    broken = dict(spec, **{"x-mock": {**spec["x-mock"], "limits": {**spec["x-mock"]["limits"], "max_meetings": 0}}})
-    path = tmp_path / "zero.yaml"
+    stated = {k: v for k, v in {**spec["x-mock"]["limits"], **limits}.items() if v is not None}
+    broken = dict(spec, **{"x-mock": {**spec["x-mock"], "limits": stated}})
+    path = tmp_path / "broken.yaml"
     path.write_text(yaml.safe_dump(broken))
     with pytest.raises(SpecError, match="max_meetings"):
         create_app(path, access_log=False)

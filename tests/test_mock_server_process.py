@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import socket
@@ -97,7 +98,7 @@ def test_meetings_created_through_any_worker_read_back_through_any(server: Serve
     assert len(users) == 1  # one email, one end user, whichever worker answered
     # every meeting was paid once, in id order, whichever worker took it
     ledger = sorted((answer["data"]["id"], answer["session_minutes_info"]) for _, answer in created)
-    for (_, before), (_, after) in zip(ledger, ledger[1:]):
+    for (_, before), (_, after) in itertools.pairwise(ledger):
         assert after["remainingMinutes"] == before["remainingMinutes"] - after["estimatedMinutes"]
     assert call(server.base, "GET", "/__mock/health")[1]["balance"] == ledger[-1][1]["remainingMinutes"]
     # and both workers' journals reach the shared state within a moment
