@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import assume, settings
+import pytest
+from hypothesis import settings
 
 from contract_tests.calls import rule_checks
 from contract_tests.target import current
@@ -14,7 +15,8 @@ RUN = current()
 
 class LinkedCalls(RUN.schema.as_state_machine()):  # type: ignore[misc]
     def call(self, case: Any, **kwargs: Any) -> Any:
-        assume(RUN.budget.may_send(case.method))  # no write past --max-creates
+        if not RUN.budget.may_send(case.method):  # no write past --max-creates; rejecting the
+            pytest.skip("the write budget is spent")  # step instead would fail a good server as Unsatisfiable
         return super().call(case, **kwargs)
 
     def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
