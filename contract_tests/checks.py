@@ -120,7 +120,8 @@ class NonIncreasing:
                         "it may only stay or fall from one create to the next"
                     )
 
-        never_grows.__name__ = "remaining_minutes_never_grow" if pointers else "never_grows"
+        names = "_and_".join(_where(pointer).rsplit(".", 1)[-1] for pointer in pointers)
+        never_grows.__name__ = f"{names}_never_grows" if pointers else "never_grows"
         return never_grows
 
 

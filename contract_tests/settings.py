@@ -44,18 +44,8 @@ class RunSettings:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-_current: RunSettings | None = None
-
-
-def current() -> RunSettings:
-    if _current is None:
-        raise SettingsError("the contract suite runs under pytest: pytest contract_tests --base-url URL")
-    return _current
-
-
 def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
-    """Check the options and environment and make them the run's settings."""
-    global _current
+    """Check the options and environment: the run's settings."""
     base_url = (options.base_url or os.environ.get("WATERRAI_BASE_URL") or "").rstrip("/")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -74,7 +64,7 @@ def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
         raise SettingsError(f"{SCENARIO_ENV} must be the integer id of a scenario on the target, not {raw_scenario!r}")
     if options.max_creates < 0 or options.max_examples < 1:
         raise SettingsError("--max-creates must be 0 or more and --max-examples at least 1")
-    _current = RunSettings(
+    return RunSettings(
         base_url=base_url,
         token=token,
         scenario_id=int(raw_scenario),
@@ -84,4 +74,3 @@ def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
         max_examples=options.max_examples,
         summary_path=options.summary,
     )
-    return _current
