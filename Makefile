@@ -9,7 +9,7 @@ PORT   ?= 4010
 .PHONY: test mock contract fixtures bench venv clean
 
 # make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock;
-# make contract BASE_URL=https://staging.example.com ARGS='--strict' passes them to pytest.
+# make contract BASE_URL=https://staging.example.com ARGS='--contract-strict' passes them to pytest.
 ARGS     ?=
 BASE_URL ?=
 

@@ -16,8 +16,11 @@ from meetings_spec import load_spec
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("waterrai contract", "Meetings API contract suite")
     group.addoption("--base-url", default=None, help="server to check, e.g. https://staging.example.com")
-    # --strict is pytest's own flag (strict markers, config, xfail, ids): the suite reads it as
-    # "also enforce every assumption the spec marks", for a server you own.
+    group.addoption(
+        "--contract-strict",
+        action="store_true",
+        help="also enforce every assumption the spec marks (exact statuses, error bodies, limits): for a server you own",
+    )
     group.addoption("--seed", type=int, default=20240115, help="seed of the generated requests (default: fixed, so runs repeat)")
     group.addoption("--max-creates", type=int, default=60, help="most meetings the run may create (default: 60)")
     group.addoption("--max-examples", type=int, default=10, help="generated requests per operation and property (default: 10)")
@@ -26,6 +29,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("strict", False):
+        # pytest's own --strict (strict markers, config and xfail) once doubled as the suite's mode
+        raise pytest.UsageError(
+            "contract suite: --strict is pytest's own flag (strict markers and xfail), not the suite's; "
+            "to hold the server to every assumption the spec marks, pass --contract-strict"
+        )
     try:
         settings = run_settings.configure(config.option, load_spec())
     except SettingsError as error:

@@ -68,7 +68,7 @@ def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
         base_url=base_url,
         token=token,
         scenario_id=int(raw_scenario),
-        strict=bool(getattr(options, "strict", False)),
+        strict=bool(options.contract_strict),
         seed=options.seed,
         max_creates=options.max_creates,
         max_examples=options.max_examples,

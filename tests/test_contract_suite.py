@@ -30,7 +30,7 @@ def run_suite(base_url: str, *args: str, tmp_path: Path, env: dict[str, str] | N
 # ------------------------------------------------------------------------ a correct server passes
 
 
-@pytest.mark.parametrize("mode", [[], ["--strict"]], ids=["lenient", "strict"])
+@pytest.mark.parametrize("mode", [[], ["--contract-strict"]], ids=["lenient", "strict"])
 def test_the_mock_keeps_the_contract(mode: list[str], tmp_path: Path) -> None:
     junit, summary = tmp_path / "junit.xml", tmp_path / "summary.md"
     with serving(mock_app()) as base_url:
@@ -60,7 +60,7 @@ def test_a_server_choosing_differently_where_the_docs_are_silent_passes(tmp_path
         result = run_suite(base_url, tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout[-5000:]
     with serving(Rewriting(mock_app(), on_answer=_alternative_choices)) as base_url:
-        strict = run_suite(base_url, "--strict", tmp_path=tmp_path)
+        strict = run_suite(base_url, "--contract-strict", tmp_path=tmp_path)
     assert strict.returncode == 1, "strict mode holds a server to the mock's choices"
 
 
@@ -198,6 +198,12 @@ def test_production_is_refused_without_the_flag(tmp_path: Path) -> None:
     result = run_suite("https://api.waterrai.com", tmp_path=tmp_path)
     assert result.returncode == 4
     assert "production" in result.stderr and "--allow-production" in result.stderr
+
+
+def test_pytests_own_strict_flag_is_refused_with_the_suites_name_for_it(tmp_path: Path) -> None:
+    result = run_suite("http://127.0.0.1:9", "--strict", tmp_path=tmp_path)
+    assert result.returncode == 4
+    assert "--contract-strict" in result.stderr and "pytest's own flag" in result.stderr
 
 
 def test_a_token_is_required_and_never_taken_from_the_command_line(tmp_path: Path) -> None:
