@@ -43,15 +43,22 @@ class RequestField:
         return tuple(self.schema.get("x-default-from", {}).get("join", ()))
 
     @property
+    def default_lend(self) -> str | None:
+        """Pointer of the answer's object whose fields fill in for ``default_from`` fields the
+        request leaves out (a known end user's stored names), if the spec says so."""
+        return self.schema.get("x-default-from", {}).get("lend")
+
+    @property
     def default_otherwise(self) -> Any:
         """Value when this field and every ``default_from`` field are omitted."""
         return self.schema.get("x-default-from", {}).get("otherwise")
 
     @property
-    def scenario_default(self) -> tuple[str, Any] | None:
-        """``(scenario attribute, fallback)`` when the scenario supplies the default."""
+    def scenario_default(self) -> tuple[str, str, Any] | None:
+        """``(request field naming the scenario, scenario attribute, fallback)`` when the
+        scenario supplies the default (``x-default-from-scenario``)."""
         rule = self.schema.get("x-default-from-scenario")
-        return None if rule is None else (rule["field"], rule["otherwise"])
+        return None if rule is None else (rule["scenario"], rule["field"], rule["otherwise"])
 
     def documented_values(self, docs_example: dict[str, Any]) -> list[Any]:
         """Values the docs vouch for: the docs' request example, the schema's ``examples``,
@@ -98,6 +105,13 @@ class Operation:
         if self.request_schema is None:
             return {}
         return {name: RequestField(name, sub) for name, sub in properties(self.request_schema, self.refs).items()}
+
+    @cached_property
+    def scenario_field(self) -> str | None:
+        """The request field that names the scenario, as the spec's ``x-default-from-scenario``
+        rules say (None if the operation has none)."""
+        named = {f.scenario_default[0] for f in self.request_fields.values() if f.scenario_default}
+        return next(iter(sorted(named)), None)
 
     @cached_property
     def required_fields(self) -> tuple[str, ...]:

@@ -44,12 +44,22 @@ def _apply_strict_keywords(node: Any, *, merge: bool) -> None:
     if isinstance(node, dict):
         extra = node.pop("x-strict", None)
         if merge and isinstance(extra, dict):
-            node.update(copy.deepcopy(extra))
+            _merge_into(node, copy.deepcopy(extra))
         for value in node.values():
             _apply_strict_keywords(value, merge=merge)
     elif isinstance(node, list):
         for value in node:
             _apply_strict_keywords(value, merge=merge)
+
+
+def _merge_into(node: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Add ``extra``'s keywords to ``node``; an object merges into the object it meets (so that
+    ``x-strict`` can add one key to a rule), anything else replaces what was there."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(node.get(key), dict):
+            _merge_into(node[key], value)
+        else:
+            node[key] = value
 
 
 def _drop_responses_of_other_view(document: dict[str, Any], view: View) -> None:
