@@ -80,13 +80,13 @@ def cases_for(
             yield Case(op.operation_id, f"enum-{name}-{value}", f"{name} set to {value!r}.", post({**minimal, name: value}))
     for name, f in fields.items():
         if f.scenario_default:
-            attribute = f.scenario_default[0]
+            by, attribute, _ = f.scenario_default
             scenario = next(s for s in scenarios if s.get(attribute))
             yield Case(
                 op.operation_id,
                 f"default-{name}-from-scenario",
                 f"{name} omitted on scenario {scenario['id']}, whose {attribute} is {scenario[attribute]}: that applies.",
-                post({**minimal, "scenario_id": scenario["id"]}),
+                post({**minimal, by: scenario["id"]}),
             )
     if op.operation_id == "createDynamicMeeting":
         yield from _end_user_cases(op, docs, post)

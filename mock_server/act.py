@@ -23,14 +23,11 @@ import orjson
 
 from meetings_spec.rules import lookup
 from mock_server.answer import assemble, echoes, place
-from mock_server.compiled import CompiledOperation, CompiledSpec
+from mock_server.compiled import CompiledOperation, CompiledSpec, relative
 from mock_server.errors import ApiError, Problem
 from mock_server.journal import Journal
-from mock_server.state import InsufficientMinutes, NewMeeting, Seed, State
+from mock_server.state import InsufficientMinutes, NewMeeting, Seed, State, Wanted
 
-#: Where the minutes a meeting is charged come back (``x-echo`` of the duration field).
-ESTIMATE = "/session_minutes_info/estimatedMinutes"
-REMAINING = "/session_minutes_info/remainingMinutes"
 _JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
 _ROOM_ALPHABET = string.ascii_lowercase + string.digits
 _ROOM_PAIRS = [a + b for b in _ROOM_ALPHABET for a in _ROOM_ALPHABET]
@@ -94,25 +91,29 @@ def apply_defaults(op: CompiledOperation, body: Mapping[str, Any], scenario: Map
             parts = [str(body[part]) for part in field.default_from if body.get(part)]
             effective[name] = " ".join(parts) if parts else field.default_otherwise
         elif field.scenario_default:
-            attribute, otherwise = field.scenario_default
+            _, attribute, otherwise = field.scenario_default
             effective[name] = scenario.get(attribute) or otherwise
     return effective
 
 
-def _scenario(ctx: MockContext, body: Mapping[str, Any]) -> dict[str, Any]:
-    """The scenario the request names, from the seed: scenarios are fixed for a server's life."""
-    scenario_id = body["scenario_id"]
+def _scenario(ctx: MockContext, op: CompiledOperation, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The scenario the request names (by the field the spec's ``x-default-from-scenario``
+    names), from the seed: scenarios are fixed for a server's life. 404 for an unknown one."""
+    field = op.spec.scenario_field
+    if field is None:
+        return {}
+    scenario_id = body[field]
     scenario = ctx.scenarios.get(int(scenario_id))
     if scenario is None:
         message = f"There is no scenario with id {scenario_id}."
-        raise ApiError(404, "scenario_not_found", message, [Problem("body.scenario_id", "exists", message)])
+        raise ApiError(404, "scenario_not_found", message, [Problem(f"body.{field}", "exists", message)])
     return scenario
 
 
 @dataclass(frozen=True)
 class Room:
     """A meeting's room, drawn before the write lock is taken; its name and token also carry
-    the meeting id, which is only known inside it (``url_and_token``)."""
+    the meeting id, which is only known inside it (``made``)."""
 
     letters: str
     issued: int
@@ -126,18 +127,18 @@ class Room:
         third = number % _PAIRS_COUNT
         return cls(_ROOM_PAIRS[first] + _ROOM_PAIRS[second] + _ROOM_PAIRS[third], issued, minutes)
 
-    def url_and_token(self, ctx: MockContext, meeting_id: int) -> tuple[str, str]:
-        """A unique room URL (its name ends with the meeting id) and a JWT-shaped token for it."""
+    def made(self, ctx: MockContext, meeting_id: int) -> tuple[str, str]:
+        """A unique room name (it ends with the meeting id) and a JWT-shaped token for it."""
         name = f"{self.letters}{meeting_id}"
         claims = {"room": name, "meeting_id": meeting_id, "iat": self.issued, "exp": self.issued + 60 * self.minutes}
         signed = _JWT_HEADER + b"." + base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=")
         signature = base64.urlsafe_b64encode(ctx.sign(signed)).rstrip(b"=")
-        return ctx.compiled.mock["urls"]["room"].format(room=name), (signed + b"." + signature).decode()
+        return name, (signed + b"." + signature).decode()
 
 
-def _charge(ctx: MockContext, minutes: int, end_user: dict[str, Any] | None, build: Callable[..., NewMeeting]) -> Any:
+def _charge(ctx: MockContext, minutes: int, wanted: Wanted | None, build: Callable[..., NewMeeting]) -> Any:
     try:
-        return ctx.state.create_meeting(minutes, build, end_user)
+        return ctx.state.create_meeting(minutes, build, wanted)
     except InsufficientMinutes as short:
         raise ApiError(
             402,
@@ -146,83 +147,104 @@ def _charge(ctx: MockContext, minutes: int, end_user: dict[str, Any] | None, bui
         ) from None
 
 
-def create_meeting(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
-    """``POST /meetings``: spend the minutes, store the meeting, answer the create envelope."""
-    scenario = _scenario(ctx, body)
+def _wanted(ctx: MockContext, op: CompiledOperation, body: Mapping[str, Any]) -> Wanted | None:
+    """The object the request identifies by its ``x-reuses`` field (the end user, by email):
+    its other properties take the request's fields of the same name."""
+    if op.reuses is None:
+        return None
+    key_field, pointer, identity = op.reuses
+    names = op.objects.get(pointer, [])
+    fields = {name: body.get(name) for name in names if name not in identity}
+    return Wanted(body.get(key_field), fields, identity)
+
+
+def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+    """A create (both of the docs' creates): spend the meeting's minutes, store it, answer it.
+
+    What it answers is laid out by the spec: echoed request values and defaults (``x-echo``),
+    the initial status (``x-initial-value``), consts; the values made here go where
+    ``x-mock.answers`` and ``x-mock.urls`` say, the balance left where ``x-non-increasing``
+    marks it, the id where the links read it, the reused end user where ``x-reuses`` names it,
+    with ``x-query-params`` added to the URLs that carry them.
+    """
+    scenario = _scenario(ctx, op, body)
     effective = apply_defaults(op, body, scenario)
+    places = ctx.compiled.answers
     values = {**echoes(op, effective), **dict(op.initial_values)}
-    minutes = values[ESTIMATE]
+    minutes = values[places["charged_minutes"]]
     issued, now = ctx.stamp()
     room = Room.draw(ctx, minutes, issued)
-    # Laid out before the write lock; only what needs the id and the balance is filled in under it.
-    answer = assemble(op, {**values, **dict.fromkeys(_ASSIGNED), "/data/created_at": now})
+    wanted = _wanted(ctx, op, body)
+    scenario_place = places.get("scenario")
+    if scenario_place in op.objects:
+        values[scenario_place] = {k: scenario[k] for k in op.objects[scenario_place] if k in scenario}
+    values[places["created_at"]] = now
 
-    def build(meeting_id: int, _user: Any, remaining: int) -> NewMeeting:
-        room_url, room_token = room.url_and_token(ctx, meeting_id)
-        for pointer, value in zip(_ASSIGNED, (meeting_id, room_url, room_token, remaining), strict=True):
-            place(answer, pointer, value)
-        return NewMeeting(answer["data"], now, answer)
+    def assigned(meeting_id: int, remaining: int) -> dict[str, Any]:
+        """The values only known under the write lock, by pointer (``op.assigned`` keeps those
+        the answer has)."""
+        name, token = room.made(ctx, meeting_id)
+        made: dict[str, Any] = dict.fromkeys(op.balance_pointers, remaining)
+        made[places.get("room_token", "")] = token
+        made.update((pointer, template.format(room=name, **scenario)) for pointer, template in ctx.compiled.urls.items())
+        if op.id_pointer:
+            made[op.id_pointer] = meeting_id
+        return made
 
-    return 200, _charge(ctx, minutes, None, build)
+    if op.reuses is None and not op.query_params:
+        # Laid out before the write lock; only what needs the id and the balance is filled in under it.
+        answer = assemble(op, {**values, **dict.fromkeys(op.assigned)})
 
+        def build(meeting_id: int, reused: dict[str, Any] | None, remaining: int) -> NewMeeting:
+            made = assigned(meeting_id, remaining)
+            for pointer in op.assigned:
+                place(answer, pointer, made[pointer])
+            return NewMeeting(lookup(answer, places["meeting"]), now, answer)
 
-#: What a create's answer only knows once the meeting is stored: in ``build``'s order.
-_ASSIGNED = ("/data/id", "/data/room_url", "/data/room_token", REMAINING)
+    else:
 
+        def build(meeting_id: int, reused: dict[str, Any] | None, remaining: int) -> NewMeeting:
+            made = {**values, **assigned(meeting_id, remaining)}
+            if reused is not None and op.reuses is not None:
+                made.update(_lend(op, body, reused, scenario))
+                made[op.reuses[1]] = {k: reused[k] for k in op.objects.get(op.reuses[1], []) if k in reused}
+            if op.query_params:
+                draft = assemble(op, made)
+                for url_pointer, parameters in op.query_params.items():
+                    if url_pointer in made:
+                        query = urlencode({name: lookup(draft, pointer) for name, pointer in parameters.items()})
+                        made[url_pointer] = f"{made[url_pointer]}?{query}"
+            answer = assemble(op, made)
+            return NewMeeting(lookup(answer, places["meeting"]), now, answer)
 
-def create_dynamic_meeting(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
-    """``POST /meetings/create-dynamic-meeting``: find or create the end user, then as a create."""
-    scenario = _scenario(ctx, body)
-    effective = apply_defaults(op, body, scenario)
-    values = {**dict(op.initial_values)}
-    minutes = echoes(op, effective)[ESTIMATE]
-    # the end user's fields that the request can set (email, names): who to find or create
-    wanted_user = {key: body.get(key) for key in ctx.compiled.end_user_fields if key in op.spec.request_fields}
-    issued, now = ctx.stamp()
-    room = Room.draw(ctx, minutes, issued)
-
-    def build(meeting_id: int, user: dict[str, Any], remaining: int) -> NewMeeting:
-        # A reused end user lends their stored names to fields built from names the request lacks.
-        lent = {
-            part: user[part]
-            for field in op.spec.request_fields.values()
-            for part in field.default_from
-            if body.get(part) is None and user.get(part) is not None
-        }
-        request = apply_defaults(op, {**body, **lent}, scenario) if lent else effective
-        room_url, room_token = room.url_and_token(ctx, meeting_id)
-        fields = {
-            **values,
-            **echoes(op, request),
-            "/data/id": meeting_id,
-            "/data/room_url": room_url,
-            "/data/room_token": room_token,
-            "/data/created_at": now,
-            "/data/scenario": {k: scenario[k] for k in ctx.compiled.scenario_fields if k in scenario},
-            "/data/end_user": {k: user[k] for k in ctx.compiled.end_user_fields if k in user},
-            REMAINING: remaining,
-        }
-        bases = {
-            "/meeting_url": room_url,
-            "/scenario_url": ctx.compiled.mock["urls"]["scenario"].format(**scenario),
-        }
-        draft = assemble(op, fields)
-        for url_pointer, parameters in op.spec.success_rule("x-query-params"):
-            query = urlencode({name: lookup(draft, pointer) for name, pointer in parameters.items()})
-            fields[url_pointer] = f"{bases[url_pointer]}?{query}"
-        answer = assemble(op, fields)
-        return NewMeeting(answer["data"], now, answer)
-
-    return 200, _charge(ctx, minutes, wanted_user, build)
+    return int(op.spec.success_status), _charge(ctx, minutes, wanted, build)
 
 
-def get_meeting(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
-    """``GET /meetings/{id}``: what was created, in the read envelope, or 404."""
-    found = ctx.state.meeting(params["id"])
+def _lend(op: CompiledOperation, body: Mapping[str, Any], reused: Mapping[str, Any], scenario: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields the spec makes from others (``x-default-from``) take, for the parts the request
+    leaves out, the values of the object it names to ``lend`` them (a known end user's stored
+    names): the echoes of the request so completed."""
+    assert op.reuses is not None
+    lent = {
+        part: reused[part]
+        for field in op.fields
+        if field.default_lend == op.reuses[1]
+        for part in field.default_from
+        if body.get(part) is None and reused.get(part) is not None
+    }
+    return echoes(op, apply_defaults(op, {**body, **lent}, scenario)) if lent else {}
+
+
+def read(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+    """A read of a meeting (``GET /meetings/{id}``): what was created, in the read's envelope, or 404."""
+    (name, value), = params.items()
+    found = ctx.state.meeting(value)
     if found is None:
-        raise ApiError(404, "meeting_not_found", f"There is no meeting with id {params['id']}.")
+        raise ApiError(404, "meeting_not_found", f"There is no meeting with id {value}.")
     document, updated_at = found
-    return 200, assemble(op, {"/data": {**orjson.loads(document), "updated_at": updated_at}})
+    places = ctx.compiled.answers
+    meeting = {**orjson.loads(document), relative(places["updated_at"], places["meeting"]): updated_at}
+    return int(op.spec.success_status), assemble(op, {places["meeting"]: meeting})
 
 
 def documented_example(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
@@ -231,8 +253,9 @@ def documented_example(ctx: MockContext, op: CompiledOperation, body: Any, param
     return int(op.spec.success_status), next(iter(examples.values()), None)
 
 
+#: What each of the docs' operations does; an operation not listed answers its documented example.
 ACTS: dict[str, Act] = {
-    "createMeeting": create_meeting,
-    "createDynamicMeeting": create_dynamic_meeting,
-    "getMeeting": get_meeting,
+    "createMeeting": create,
+    "createDynamicMeeting": create,
+    "getMeeting": read,
 }

@@ -23,7 +23,7 @@ def register_admin(app: Flask, ctx: MockContext) -> None:
                 "api": {"title": info.get("title"), "version": info.get("version")},
                 "operations": sorted(ctx.compiled.operations),
                 "balance": ctx.state.balance(),
-                "counts": {**ctx.state.counts(), "scenarios": len(ctx.scenarios)},
+                "counts": _counts(ctx),
             },
             200,
         )
@@ -50,3 +50,10 @@ def register_admin(app: Flask, ctx: MockContext) -> None:
         return json_response({"requests": ctx.state.recent_requests(int(raw))}, 200)
 
     app.register_blueprint(admin)
+
+
+def _counts(ctx: MockContext) -> dict[str, int]:
+    """Rows of each table, the reused objects named as the spec's ``x-reuses`` names them."""
+    counts = ctx.state.counts()
+    counts[ctx.compiled.reused_label] = counts.pop("reused_objects")
+    return {**counts, "scenarios": len(ctx.scenarios)}

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import jsonschema_rs
 
 from meetings_spec import SpecError, View, contract_view, load_spec
 from meetings_spec.refs import SPEC_URI, escape_segment, request_body_pointer
-from meetings_spec.rules import Operation, RequestField, operations, schema_properties
+from meetings_spec.rules import Operation, RequestField, lookup, operations
 from meetings_spec.shapes import properties
 from mock_server.state import Limits, Seed
 
@@ -30,8 +30,9 @@ class FieldPlan:
     has_default: bool
     default: Any
     default_from: tuple[str, ...]
+    default_lend: str | None  # the answer's object whose names fill in for parts the request lacks
     default_otherwise: Any
-    scenario_default: tuple[str, Any] | None
+    scenario_default: tuple[str, str, Any] | None  # (field naming the scenario, attribute, fallback)
 
     @classmethod
     def of(cls, field: RequestField) -> FieldPlan:
@@ -43,6 +44,7 @@ class FieldPlan:
             has_default=field.has_default,
             default=field.default,
             default_from=field.default_from,
+            default_lend=field.default_lend,
             default_otherwise=field.default_otherwise,
             scenario_default=field.scenario_default,
         )
@@ -61,6 +63,19 @@ class CompiledOperation:
     consts: list[tuple[str, Any]] = field(default_factory=list)
     layout: list[tuple[str, str, Any]] = field(default_factory=list)  # (pointer, name, children or None)
     fields: list[FieldPlan] = field(default_factory=list)
+    #: The success body's objects, pointer to their properties' names in schema order.
+    objects: dict[str, list[str]] = field(default_factory=dict)
+    #: Where the answer carries the id a link reads the created resource back by (x links).
+    id_pointer: str | None = None
+    #: Where the balance left goes (the success body's ``x-non-increasing`` numbers).
+    balance_pointers: list[str] = field(default_factory=list)
+    #: ``(request field, object pointer, identity fields)`` of the operation's ``x-reuses`` rule.
+    reuses: tuple[str, str, tuple[str, ...]] | None = None
+    #: URLs that carry query parameters, pointer to ``{parameter: pointer of its value}``.
+    query_params: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Pointers of the success body only known once the meeting is stored (its id, room token
+    #: and URLs, the balance left), in the order ``act`` fills them.
+    assigned: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,8 +89,12 @@ class CompiledSpec:
     seed: Seed
     limits: Limits
     max_body_bytes: int
-    scenario_fields: list[str]
-    end_user_fields: list[str]
+    #: ``x-mock.urls``: the URLs the mock makes, by the pointer they go to in its answers.
+    urls: dict[str, str]
+    #: ``x-mock.answers``: where the other values the mock makes go, by name.
+    answers: dict[str, str]
+    #: What /__mock/health calls the reused objects (end users), from the x-reuses pointer.
+    reused_label: str
 
 
 def compile_spec(path: str | Path | None = None) -> CompiledSpec:
@@ -93,20 +112,31 @@ def compile_spec(path: str | Path | None = None) -> CompiledSpec:
         compiled[operation_id] = _compile_operation(op, registry, bearer_schemes, document)
     mock = raw.get("x-mock", {})
     limits = mock.get("limits", {})
+    answers = dict(mock.get("answers", {}))
+    missing = {"meeting", "created_at", "updated_at"} - set(answers)
+    if missing:
+        raise SpecError(f"x-mock.answers must say where these go in the answers: {', '.join(sorted(missing))}")
+    reused = next((op.reuses for op in compiled.values() if op.reuses), None)
+    urls = dict(mock.get("urls", {}))
+    for op in compiled.values():
+        laid_out = set(_pointers(op.layout))
+        wanted = [op.id_pointer, answers.get("room_token"), *urls, *op.balance_pointers]
+        op.assigned = [pointer for pointer in wanted if pointer in laid_out]
     return CompiledSpec(
         path=Path(path) if path else Path(),
         document=document,
         operations=compiled,
         mock=mock,
-        seed=_seed(mock, raw),
+        seed=_seed(mock, raw, answers, reused),
         limits=Limits(
             max_meetings=_limit(limits, "max_meetings"),
             max_end_users=_limit(limits, "max_end_users"),
             recent_requests=_limit(limits, "recent_requests"),
         ),
         max_body_bytes=_limit(limits, "max_body_bytes"),
-        scenario_fields=list(schema_properties(document, "ScenarioSummary")),
-        end_user_fields=list(schema_properties(document, "EndUser")),
+        urls=urls,
+        answers=answers,
+        reused_label=f"{reused[1].rsplit('/', 1)[-1]}s" if reused else "reused_objects",
     )
 
 
@@ -140,6 +170,8 @@ def _compile_operation(
     security = op.definition.get("security", document.get("security", []))
     needs_bearer = any(name in bearer_schemes for requirement in security for name in requirement)
     response_schema = op.response_schema(op.success_status)
+    layout = _layout(response_schema, op) if response_schema else []
+    reuses = next(((f.name, *f.reuses) for f in op.request_fields.values() if f.reuses), None)
     return CompiledOperation(
         spec=op,
         body_validator=body_validator,
@@ -148,9 +180,31 @@ def _compile_operation(
         needs_bearer=needs_bearer,
         initial_values=op.success_rule("x-initial-value"),
         consts=op.success_rule("const"),
-        layout=_layout(response_schema, op) if response_schema else [],
+        layout=layout,
         fields=[FieldPlan.of(f) for f in op.request_fields.values()],
+        objects=dict(_objects(layout)),
+        id_pointer=next(
+            (expr.split("#", 1)[1] for link in op.links.values() for expr in link.get("parameters", {}).values() if "#" in str(expr)),
+            None,
+        ),
+        balance_pointers=[pointer for pointer, marked in op.success_rule("x-non-increasing") if marked],
+        reuses=reuses,  # type: ignore[arg-type]
+        query_params=dict(op.success_rule("x-query-params")),
     )
+
+
+def _pointers(layout: list[tuple[str, str, Any]]) -> Iterator[str]:
+    for pointer, _, children in layout:
+        yield pointer
+        if children:
+            yield from _pointers(children)
+
+
+def _objects(layout: list[tuple[str, str, Any]]) -> Iterator[tuple[str, list[str]]]:
+    for pointer, _, children in layout:
+        if children:
+            yield pointer, [name for _, name, _ in children]
+            yield from _objects(children)
 
 
 def _layout(schema: Any, op: Operation, pointer: str = "") -> list[tuple[str, str, Any]]:
@@ -162,19 +216,36 @@ def _layout(schema: Any, op: Operation, pointer: str = "") -> list[tuple[str, st
     return result
 
 
-def _seed(mock: dict[str, Any], raw: dict[str, Any]) -> Seed:
-    """The seed: ``x-mock`` scenarios and balance, plus meetings and end users from named examples."""
+def _seed(
+    mock: dict[str, Any], raw: dict[str, Any], answers: dict[str, str], reused: tuple[str, str, tuple[str, ...]] | None
+) -> Seed:
+    """The seed: ``x-mock`` scenarios and balance, plus meetings and reused objects (end users)
+    taken from the named examples, where ``x-mock.answers`` and ``x-reuses`` say they sit."""
     examples = raw.get("components", {}).get("examples", {})
     seed_examples = mock.get("seed_examples", {})
+    updated_key = relative(answers["updated_at"], answers["meeting"])
     meetings = []
     for name in seed_examples.get("meetings", []):
-        data = dict(examples[name]["value"]["data"])
-        updated_at = data.pop("updated_at", data.get("created_at"))
+        data = dict(lookup(examples[name]["value"], answers["meeting"]))
+        updated_at = data.pop(updated_key, data.get(relative(answers["created_at"], answers["meeting"])))
         meetings.append((data, updated_at))
-    end_users = [examples[name]["value"]["data"]["end_user"] for name in seed_examples.get("end_users", [])]
+    objects = []
+    if reused is not None:
+        key_field, pointer, _ = reused
+        for name in seed_examples.get("end_users", []):
+            document = dict(lookup(examples[name]["value"], pointer))
+            objects.append((document.get(key_field), document))
     return Seed(
         balance=int(mock.get("account", {}).get("session_minutes", 0)),
         scenarios=list(mock.get("scenarios", [])),
         meetings=meetings,
-        end_users=end_users,
+        reused=objects,
+        identity=reused[2] if reused else (),
     )
+
+
+def relative(pointer: str, base: str) -> str:
+    """The key of ``pointer`` inside the object at ``base`` (``/data/updated_at`` in ``/data``)."""
+    if not pointer.startswith(base + "/") or "/" in pointer[len(base) + 1 :]:
+        raise SpecError(f"x-mock.answers: {pointer} must be a field of the meeting at {base}")
+    return pointer[len(base) + 1 :]

@@ -27,20 +27,21 @@ import orjson
 _SCHEMA = """
 -- the opening balance: what the account holds before any created meeting
 CREATE TABLE IF NOT EXISTS account (id INTEGER PRIMARY KEY CHECK (id = 1), balance INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS end_users (
+-- objects a request field identifies (the spec's x-reuses: end users by email), as JSON
+CREATE TABLE IF NOT EXISTS reused_objects (
     id INTEGER PRIMARY KEY,
-    email TEXT UNIQUE,
-    first_name TEXT,
-    last_name TEXT,
-    membership_id INTEGER NOT NULL,
+    key TEXT UNIQUE,  -- JSON of the identifying value (NULL for an object made without one)
+    document TEXT NOT NULL,
     seeded INTEGER NOT NULL DEFAULT 0
 );
+-- the last number handed out for each identity field of those objects (id, membership_id)
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meetings (
     id INTEGER PRIMARY KEY,
     document TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     seeded INTEGER NOT NULL DEFAULT 0,
-    balance_after INTEGER  -- the account's balance once this meeting was paid; NULL if seeded
+    balance_after INTEGER  -- the account's balance once this meeting was paid (NULL if seeded)
 );
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY,
@@ -53,7 +54,7 @@ CREATE TABLE IF NOT EXISTS requests (
 """
 
 #: Bumped when a table changes shape; ``_upgrade`` brings older state files along.
-_SCHEMA_VERSION = 3
+_SCHEMA_VERSION = 4
 
 #: The account's balance: what the newest created meeting left, else the opening balance.
 _BALANCE = (
@@ -84,7 +85,18 @@ class Seed:
     balance: int
     scenarios: list[dict[str, Any]]
     meetings: list[tuple[dict[str, Any], str]]  # (document without updated_at, updated_at)
-    end_users: list[dict[str, Any]]
+    reused: list[tuple[Any, dict[str, Any]]]  # (identifying value, object): end users by email
+    identity: tuple[str, ...] = ()  # the reused objects' numbered fields (x-reuses ``compare``)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The object a request asks to find or make (x-reuses): found by ``key`` when it is not
+    None; else made of ``fields``, with a new number in each ``identity`` field."""
+
+    key: Any
+    fields: dict[str, Any]
+    identity: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -99,7 +111,7 @@ class NewMeeting:
 @dataclass(frozen=True)
 class Limits:
     max_meetings: int
-    max_end_users: int
+    max_end_users: int  # reused objects (end users) kept
     recent_requests: int
 
 
@@ -120,7 +132,29 @@ def _upgrade(db: sqlite3.Connection) -> None:
     if version < 3 and db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meetings'").fetchone():
         # the balance became a ledger; the account's balance, spent down until now, opens it
         db.execute("ALTER TABLE meetings ADD COLUMN balance_after INTEGER")
+    if version < 4 and db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'end_users'").fetchone():
+        # end users became generic reused objects: the columns of the first release, as JSON
+        _create_tables(db)
+        db.execute(
+            "INSERT INTO reused_objects (key, document, seeded) SELECT"
+            " CASE WHEN email IS NULL THEN NULL ELSE json_quote(email) END,"
+            " json_object('id', id, 'first_name', first_name, 'last_name', last_name, 'email', email,"
+            " 'membership_id', membership_id), seeded FROM end_users ORDER BY id"
+        )
+        db.execute(
+            "INSERT INTO counters (name, value) SELECT 'id', COALESCE(MAX(id), 0) FROM end_users"
+            " UNION ALL SELECT 'membership_id', COALESCE(MAX(membership_id), 0) FROM end_users"
+        )
+        db.execute("DROP TABLE end_users")
     db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+
+def _create_tables(db: sqlite3.Connection) -> None:
+    """``_SCHEMA``, one statement at a time (``executescript`` would commit the transaction;
+    no comment in it holds a semicolon)."""
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
 
 
 def _rfc3339_micro(seconds: float) -> str:
@@ -182,13 +216,12 @@ class State:
 
     def initialize(self, seed: Seed, *, reset: bool = False) -> None:
         """Create the tables and plant the seed; idempotent, so every worker may call it."""
-        connection = self._connection()
         with self._write() as db:
             _upgrade(db)
-        connection.executescript(_SCHEMA)
+            _create_tables(db)
         with self._write() as db:
             if reset:
-                for table in ("account", "end_users", "meetings", "requests"):
+                for table in ("account", "reused_objects", "counters", "meetings", "requests"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("INSERT OR IGNORE INTO account (id, balance) VALUES (1, ?)", (seed.balance,))
             db.executemany(
@@ -196,10 +229,12 @@ class State:
                 [(doc["id"], dumps(doc), updated_at) for doc, updated_at in seed.meetings],
             )
             db.executemany(
-                "INSERT OR IGNORE INTO end_users (id, email, first_name, last_name, membership_id, seeded)"
-                " VALUES (:id, :email, :first_name, :last_name, :membership_id, 1)",
-                seed.end_users,
+                "INSERT OR IGNORE INTO reused_objects (key, document, seeded) VALUES (?, ?, 1)",
+                [(None if key is None else dumps(key), dumps(document)) for key, document in seed.reused],
             )
+            for name in seed.identity:
+                numbers = [document[name] for _, document in seed.reused if isinstance(document.get(name), int)]
+                db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES (?, ?)", (name, max(numbers, default=0)))
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -217,7 +252,7 @@ class State:
         db = self._connection()
         return {
             table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
-            for table in ("meetings", "end_users", "requests")
+            for table in ("meetings", "reused_objects", "requests")
         }
 
     def recent_requests(self, limit: int) -> list[dict[str, Any]]:
@@ -233,20 +268,20 @@ class State:
         self,
         minutes: int,
         build: Callable[[int, dict[str, Any] | None, int], NewMeeting],
-        end_user: dict[str, Any] | None = None,
+        wanted: Wanted | None = None,
     ) -> Any:
-        """Spend ``minutes`` and store the meeting ``build(id, end user, balance left)`` makes.
+        """Spend ``minutes`` and store the meeting ``build(id, reused object, balance left)`` makes.
 
-        All or nothing, under SQLite's write lock. ``end_user`` (dynamic meetings only) holds
-        the email and names sent: a known email reuses its end user, anything else creates
-        one. Returns the new meeting's answer; raises ``InsufficientMinutes``.
+        All or nothing, under SQLite's write lock. ``wanted`` (dynamic meetings: the end user)
+        is found by its key when one was sent and is known, else made. Returns the new
+        meeting's answer; raises ``InsufficientMinutes``.
         """
         with self._write() as db:
             meeting_id, balance = db.execute(_NEXT_MEETING).fetchone()
             if balance < minutes:
                 raise InsufficientMinutes(minutes, balance)  # rolls back: nothing written
             left = balance - minutes
-            user = None if end_user is None else self._find_or_create_end_user(db, end_user)
+            user = None if wanted is None else self._find_or_make(db, wanted)
             meeting = build(meeting_id, user, left)
             db.execute(
                 "INSERT INTO meetings (id, document, updated_at, balance_after) VALUES (?, ?, ?, ?)",
@@ -258,29 +293,19 @@ class State:
                 )
         return meeting.answer
 
-    def _find_or_create_end_user(self, db: sqlite3.Connection, wanted: dict[str, Any]) -> dict[str, Any]:
-        columns = "id, email, first_name, last_name, membership_id"
-        if wanted.get("email") is not None:
-            row = db.execute(f"SELECT {columns} FROM end_users WHERE email = ?", (wanted["email"],)).fetchone()  # noqa: S608
+    def _find_or_make(self, db: sqlite3.Connection, wanted: Wanted) -> dict[str, Any]:
+        key = None if wanted.key is None else dumps(wanted.key)
+        if key is not None:
+            row = db.execute("SELECT document FROM reused_objects WHERE key = ?", (key,)).fetchone()
             if row is not None:
-                return dict(zip(columns.split(", "), row))
-        user_id, membership_id = db.execute(
-            "SELECT COALESCE(MAX(id), 0) + 1, COALESCE(MAX(membership_id), 0) + 1 FROM end_users"
-        ).fetchone()
-        user = {
-            "id": user_id,
-            "email": wanted.get("email"),
-            "first_name": wanted.get("first_name"),
-            "last_name": wanted.get("last_name"),
-            "membership_id": membership_id,
-        }
-        db.execute(
-            "INSERT INTO end_users (id, email, first_name, last_name, membership_id)"
-            " VALUES (:id, :email, :first_name, :last_name, :membership_id)",
-            user,
-        )
-        db.execute("DELETE FROM end_users WHERE seeded = 0 AND id <= ?", (user_id - self.limits.max_end_users,))
-        return user
+                return orjson.loads(row[0])
+        document = dict(wanted.fields)
+        for name in wanted.identity:
+            db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES (?, 0)", (name,))
+            document[name] = db.execute("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", (name,)).fetchone()[0]
+        row_id = db.execute("INSERT INTO reused_objects (key, document) VALUES (?, ?)", (key, dumps(document))).lastrowid
+        db.execute("DELETE FROM reused_objects WHERE seeded = 0 AND id <= ?", (row_id - self.limits.max_end_users,))
+        return document
 
     def record_requests(self, lines: list[JournalLine]) -> None:
         """Add lines to the journal the admin routes list, in one transaction; keeps the newest."""

@@ -316,6 +316,7 @@ CREATE TABLE meetings (id INTEGER PRIMARY KEY, document TEXT NOT NULL, updated_a
 CREATE TABLE requests (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, method TEXT NOT NULL,
     path TEXT NOT NULL, status INTEGER NOT NULL, duration_ms REAL NOT NULL);
 INSERT INTO account VALUES (1, 500);
+INSERT INTO end_users VALUES (40, 'old@example.com', 'Ola', 'Old', 70, 0);
 INSERT INTO meetings VALUES (900, '{"id": 900, "person_name": "Old"}', '2024-01-15T10:40:00Z', 0);
 INSERT INTO requests (at, method, path, status, duration_ms) VALUES ('2024-01-15T10:40:00.000000Z', 'GET', '/x', 200, 1.0);
 """
@@ -337,6 +338,10 @@ def test_state_file_from_the_first_release_keeps_its_meetings_and_balance(tmp_pa
         ("POST", "/meetings"),
         ("GET", "/meetings/900"),
     ]  # newest first; the old journal's lines are gone
+    known = create(client, {"scenario_id": 456, "email": "old@example.com"}, DYNAMIC)["data"]["end_user"]
+    assert known == {"id": 40, "first_name": "Ola", "last_name": "Old", "email": "old@example.com", "membership_id": 70}
+    fresh = create(client, {"scenario_id": 456}, DYNAMIC)["data"]["end_user"]
+    assert (fresh["id"], fresh["membership_id"]) == (41, 71)  # numbering goes on after the old ones
 
 
 @pytest.mark.parametrize("limits", [{"max_meetings": 0}, {"max_meetings": None}], ids=["zero", "missing"])
