@@ -8,7 +8,8 @@ import pytest
 
 from contract_tests import settings as run_settings
 from contract_tests.settings import SettingsError
-from contract_tests.summary import write_summary
+from contract_tests.calls import ContractBroken
+from contract_tests.results import FailureRecord, TestRecord, write_reports
 from contract_tests.target import activate, current
 from meetings_spec import load_spec
 
@@ -26,6 +27,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--max-examples", type=int, default=10, help="generated requests per operation and property (default: 10)")
     group.addoption("--allow-production", action="store_true", help="allow running against the production API")
     group.addoption("--summary", default=None, metavar="FILE", help="write a Markdown summary of the run to FILE")
+    group.addoption("--report-json", default=None, metavar="FILE", help="write the run's results (tests, rules, requests) as JSON to FILE")
+    group.addoption(
+        "--scenario-attribute",
+        action="append",
+        dest="scenario_attributes",
+        metavar="NAME=VALUE",
+        help="what the target's scenario holds, e.g. call_duration=45 or call_duration=none: the rules that depend on it "
+        "(a duration taken from the scenario) are skipped, saying so, until it is given",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,6 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _SECRETS = pytest.StashKey[list[str]]()
+#: The module whose tests read the rules' tallies (run last).
+LEDGER_MODULE = "test_spec_rules"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -73,21 +85,51 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
     secrets = item.config.stash.get(_SECRETS, [])
-    if report.longrepr is not None:
-        text = str(report.longrepr)
-        report.longrepr = _redact(text, secrets)
+    if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason), which pytest folds by reason
+        path, line, reason = report.longrepr
+        report.longrepr = (path, line, _redact(reason, secrets))
+    elif report.longrepr is not None:
+        report.longrepr = _redact(str(report.longrepr), secrets)
     report.sections = [(title, _redact(content, secrets)) for title, content in report.sections]
+    if report.failed and call.excinfo is not None and not isinstance(call.excinfo.value, ContractBroken):
+        # a failure outside schemathesis's checks (an error, a test's own assertion): keep its message
+        message = _redact(str(call.excinfo.value).strip().splitlines()[0] if str(call.excinfo.value).strip() else "", secrets)
+        current().results.pending.append(FailureRecord("", call.excinfo.typename, message))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    current().ledger.current_test = item.nodeid
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Keep each test's outcome as data (the reports are built from it)."""
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        outcome = "failed" if report.failed else "skipped" if report.skipped else "passed"
+        reason = None
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        current().results.add(TestRecord(report.nodeid, outcome, round(report.duration, 3), reason))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The rules' tallies are read last, once every other test has sent its requests."""
+    last = [item for item in items if item.module is not None and item.module.__name__.endswith(LEDGER_MODULE)]
+    items[:] = [item for item in items if item not in last] + last
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    run = current()
-    if run.settings.summary_path:
-        write_summary(run, session, exitstatus)
+    try:
+        run = current()
+    except RuntimeError:
+        return  # the run never started (a usage error was reported)
+    secrets = session.config.stash.get(_SECRETS, [])
+    write_reports(run, int(exitstatus), lambda text: _redact(text, secrets))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     s = current().settings
+    known = ", ".join(f"{k}={v}" for k, v in s.scenario_attributes.items()) or "no attributes given"
     return [
-        f"contract: {s.base_url} ({s.mode} mode), scenario {s.scenario_id}, seed {s.seed}, "
+        f"contract: {s.base_url} ({s.mode} mode), scenario {s.scenario_id} ({known}), seed {s.seed}, "
         f"at most {s.max_creates} creates, {s.max_examples} examples per operation; token from ${run_settings.TOKEN_ENV}"
     ]

@@ -10,7 +10,6 @@ from typing import Any, Iterator
 
 from hypothesis import strategies as st
 
-from contract_tests.settings import SCENARIO_FIELD
 from meetings_spec.rules import Operation
 
 _ABSENT = object()
@@ -19,9 +18,13 @@ _ABSENT = object()
 def docs_example(op: Operation, scenario_id: int) -> dict[str, Any]:
     """The operation's first documented request, aimed at a scenario that exists on the target."""
     example = dict(next(iter(op.request_examples().values())))
-    if SCENARIO_FIELD in example:
-        example[SCENARIO_FIELD] = scenario_id
-    return example
+    return aimed(op, example, scenario_id)
+
+
+def aimed(op: Operation, body: dict[str, Any], scenario_id: int) -> dict[str, Any]:
+    """``body`` naming the target's scenario, where the operation names one."""
+    field = op.scenario_field
+    return {**body, field: scenario_id} if field is not None and field in body else body
 
 
 def minimal(op: Operation, scenario_id: int) -> dict[str, Any]:
@@ -34,7 +37,7 @@ def named_requests(op: Operation, scenario_id: int) -> Iterator[tuple[str, dict[
     docs = docs_example(op, scenario_id)
     base = minimal(op, scenario_id)
     for name, body in op.request_examples().items():
-        yield f"example-{name}", {**body, **({SCENARIO_FIELD: scenario_id} if SCENARIO_FIELD in body else {})}
+        yield f"example-{name}", aimed(op, body, scenario_id)
     yield "required-only", base
     for name, field in op.request_fields.items():
         for value in field.schema.get("enum", []):

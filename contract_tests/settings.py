@@ -14,8 +14,6 @@ from urllib.parse import urlsplit
 TOKEN_ENV = "WATERRAI_API_TOKEN"
 SCENARIO_ENV = "WATERRAI_SCENARIO_ID"
 DEFAULT_SCENARIO_ID = 456
-#: The request field whose value must name a scenario that exists on the target.
-SCENARIO_FIELD = "scenario_id"
 #: What the token is replaced with in every reproduction command and report.
 TOKEN_PLACEHOLDER = "Bearer $WATERRAI_API_TOKEN"
 
@@ -34,6 +32,10 @@ class RunSettings:
     max_creates: int
     max_examples: int
     summary_path: str | None
+    #: What is known of the target's scenario (``--scenario-attribute NAME=VALUE``), for the
+    #: rules whose value it decides (``x-default-from-scenario``).
+    scenario_attributes: dict[str, Any] = field(default_factory=dict)
+    report_json_path: str | None = None
 
     @property
     def mode(self) -> str:
@@ -65,6 +67,8 @@ def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
     if options.max_creates < 0 or options.max_examples < 1:
         raise SettingsError("--max-creates must be 0 or more and --max-examples at least 1")
     return RunSettings(
+        scenario_attributes=_scenario_attributes(getattr(options, "scenario_attributes", None) or [], spec),
+        report_json_path=getattr(options, "report_json", None),
         base_url=base_url,
         token=token,
         scenario_id=int(raw_scenario),
@@ -74,3 +78,23 @@ def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
         max_examples=options.max_examples,
         summary_path=options.summary,
     )
+
+
+def _scenario_attributes(given: list[str], spec: dict[str, Any]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs, for attributes the spec's ``x-default-from-scenario`` rules read;
+    ``none`` (or ``null``) says the scenario has no value, digits give an integer."""
+    from meetings_spec.rules import operations  # the spec's rules say which names make sense
+
+    known = sorted(
+        {f.scenario_default[1] for op in operations(spec).values() for f in op.request_fields.values() if f.scenario_default}
+    )
+    attributes: dict[str, Any] = {}
+    for pair in given:
+        name, sep, raw = pair.partition("=")
+        if not sep or name not in known:
+            raise SettingsError(
+                f"--scenario-attribute takes NAME=VALUE with NAME one of {', '.join(known) or '(none in this spec)'}, not {pair!r}"
+            )
+        raw = raw.strip()
+        attributes[name] = None if raw.lower() in ("none", "null", "") else int(raw) if raw.lstrip("-").isdigit() else raw
+    return attributes

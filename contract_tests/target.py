@@ -16,10 +16,12 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from contract_tests.budget import READ_METHODS, Budget
-from contract_tests.checks import NonIncreasing
+from contract_tests.ledger import Ledger
+from contract_tests.results import Results
 from contract_tests.requests_from_docs import minimal
-from contract_tests.settings import SCENARIO_FIELD, TOKEN_PLACEHOLDER, RunSettings
+from contract_tests.settings import TOKEN_PLACEHOLDER, RunSettings
 from meetings_spec import View, contract_view, load_spec
+from meetings_spec.judge import Judge
 from meetings_spec.rules import Operation, operations
 
 
@@ -89,7 +91,10 @@ class Target:
         self.spec = contract_view(load_spec(), View.STRICT if settings.strict else View.LENIENT)
         self.operations: dict[str, Operation] = operations(self.spec)
         self.budget = Budget(settings.max_creates)
-        self.non_increasing = NonIncreasing()
+        #: The spec's rules with this run's memory, and what they found, rule by rule.
+        self.judge = Judge(self.spec, strict=settings.strict, scenarios={settings.scenario_id: settings.scenario_attributes})
+        self.ledger = Ledger(self.judge)
+        self.results = Results()
 
     @cached_property
     def schema(self) -> Any:
@@ -118,10 +123,11 @@ class Target:
             (a server that accepted a bad enum value would otherwise hide behind a 404)."""
             if case.meta is None or not isinstance(case.body, dict):
                 return case
+            field = self.operation_of(case).scenario_field
             if case.meta.generation.mode != GenerationMode.POSITIVE:
                 case.body = self._only_the_broken_field(case)
-            elif SCENARIO_FIELD in case.body:
-                case.body = {**case.body, SCENARIO_FIELD: scenario_id}
+            elif field in case.body:
+                case.body = {**case.body, field: scenario_id}
             return case
 
         @schema.hook("map_case")  # coverage and fuzzing phases
@@ -153,7 +159,8 @@ class Target:
         if location.endswith("/required"):
             return {name: value for name, value in documented.items() if name in case.body}
         # the body's fields are not what is broken (its media type, a header): aim it at the scenario
-        return {**case.body, SCENARIO_FIELD: self.settings.scenario_id} if SCENARIO_FIELD in case.body else case.body
+        field = self.operation_of(case).scenario_field
+        return {**case.body, field: self.settings.scenario_id} if field in case.body else case.body
 
     def operation_of(self, case: Any) -> Operation:
         return self.operations[case.operation.definition.raw["operationId"]]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from schemathesis.checks import not_a_server_error
 
-from contract_tests.calls import reported
+from contract_tests.calls import reported, skip_if_budget_spent
 from contract_tests.requests_from_docs import docs_example
 from contract_tests.target import current
 
@@ -38,8 +38,7 @@ def refused(credential: str) -> Any:
 @pytest.mark.parametrize("op_id", list(RUN.operations))
 def test_requests_without_a_valid_token_are_refused(op_id: str, credential: str) -> None:
     op = RUN.operations[op_id]
-    if not RUN.budget.may_send(op.method):
-        pytest.skip("the write budget is spent")
+    skip_if_budget_spent(op.method)
     operation = RUN.schema_without_token[op.path][op.method.upper()]
     path_parameters = {}
     if op.parameters:  # the documented example's id, e.g. GET /meetings/789
@@ -52,5 +51,5 @@ def test_requests_without_a_valid_token_are_refused(op_id: str, credential: str)
     value = WITHOUT_A_VALID_TOKEN[credential]
     headers = {} if value is None else {"Authorization": value}
     response = case.call(headers=headers)
-    with reported(op):
+    with reported(op, case):
         case.validate_response(response, checks=[not_a_server_error, refused(credential)], headers=headers)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import settings
 
-from contract_tests.calls import rule_checks
+from contract_tests.calls import rule_checks, skip_if_budget_spent
 from contract_tests.target import current
 
 RUN = current()
@@ -15,8 +14,8 @@ RUN = current()
 
 class LinkedCalls(RUN.schema.as_state_machine()):  # type: ignore[misc]
     def call(self, case: Any, **kwargs: Any) -> Any:
-        if not RUN.budget.may_send(case.method):  # no write past --max-creates; rejecting the
-            pytest.skip("the write budget is spent")  # step instead would fail a good server as Unsatisfiable
+        # no write past --max-creates; rejecting the step instead would fail a good server as Unsatisfiable
+        skip_if_budget_spent(case.method, " during the linked create-then-read run")
         return super().call(case, **kwargs)
 
     def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
