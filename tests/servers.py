@@ -91,3 +91,79 @@ def serving(app: Any) -> Iterator[str]:
 def mock_app(*, journal: bool = False) -> Any:
     """The mock with one token, quiet; with ``journal``, it keeps the requests it answered."""
     return create_app(token=TOKEN, access_log=False, journal=journal)
+
+
+# ------------------------------------------------------------------ servers laxer than the spec
+
+
+def _field_schemas() -> dict[str, dict[str, dict[str, Any]]]:
+    """Request fields by path, flattened from the spec (what a framework's model would declare)."""
+    from meetings_spec import View, contract_view, load_spec
+    from meetings_spec.rules import operations
+
+    ops = operations(contract_view(load_spec(), View.LENIENT)).values()
+    return {op.path: {name: field.schema for name, field in op.request_fields.items()} for op in ops if op.request_schema}
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    kind = schema.get("type", [])
+    return {kind} if isinstance(kind, str) else set(kind)
+
+
+_OMIT = object()
+Coercion = Callable[[Any, dict[str, Any]], Any]  # (value, field schema) -> value, or _OMIT to drop it
+
+#: How lax frameworks read a value of the wrong type, one class each: each server below accepts
+#: what a correct server refuses, and the contract suite must name the field and the form.
+COERCIONS: dict[str, Coercion] = {
+    "digit strings read as integers": lambda v, s: int(v) if "integer" in _types(s) and isinstance(v, str) and v.lstrip("-").isdigit() else v,
+    "fractions truncated to integers": lambda v, s: int(v) if "integer" in _types(s) and isinstance(v, float) else v,
+    "words read as booleans": lambda v, s: {"true": True, "yes": True, "1": True, "on": True, "false": False, "no": False, "0": False, "off": False}.get(v.lower(), v)
+    if "boolean" in _types(s) and isinstance(v, str)
+    else v,
+    "0 and 1 read as booleans": lambda v, s: bool(v) if "boolean" in _types(s) and type(v) is int and v in (0, 1) else v,
+    "booleans read as numbers or text": lambda v, s: (int(v) if "integer" in _types(s) else str(v).lower() if "string" in _types(s) else v) if isinstance(v, bool) else v,
+    "numbers read as text": lambda v, s: str(v) if "string" in _types(s) and type(v) in (int, float) else v,
+    "one-item lists unwrapped": lambda v, s: v[0] if isinstance(v, list) and len(v) == 1 and "array" not in _types(s) else v,
+    "empty strings read as null": lambda v, s: (None if "null" in _types(s) else _OMIT) if v == "" and "string" not in _types(s) else v,
+    "null read as omitted": lambda v, s: _OMIT if v is None and "null" not in _types(s) else v,
+    "enums matched in any case": lambda v, s: next((e for e in s.get("enum", []) if isinstance(v, str) and e.lower() == v.lower()), v),
+    "JSON text read as objects": lambda v, s: json.loads(v) if "object" in _types(s) and isinstance(v, str) and v.startswith("{") else v,
+}
+
+
+def coercing(name: str) -> RequestRewrite:
+    """A request rewrite that coerces each body field the way one lax framework would."""
+    coerce = COERCIONS[name]
+    fields = _field_schemas()
+
+    def on_request(method: str, path: str, body: Json) -> Json:
+        schemas = fields.get(path)
+        if schemas is None or not isinstance(body, dict):
+            return body
+        read = {key: coerce(value, schemas[key]) if key in schemas else value for key, value in body.items()}
+        return {key: value for key, value in read.items() if value is not _OMIT}
+
+    return on_request
+
+
+class Recording:
+    """WSGI middleware: keep every request (method, path and query, body) and its status, in order."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.exchanges: list[tuple[str, str, bytes, str]] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        body = request.get_data()
+        statuses: list[str] = []
+
+        def keep_status(status: str, headers: Any, exc_info: Any = None) -> Any:
+            statuses.append(status)
+            return start_response(status, headers, exc_info)
+
+        inner = Request(dict(environ, **{"wsgi.input": __import__("io").BytesIO(body), "CONTENT_LENGTH": str(len(body))}))
+        result = self.app(inner.environ, keep_status)
+        self.exchanges.append((request.method, request.full_path, body, statuses[-1] if statuses else "?"))
+        return result

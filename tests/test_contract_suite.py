@@ -10,21 +10,34 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pytest
 
-from servers import TOKEN, Rewriting, mock_app, serving
+from contract_tests.checks import SUITE_CHECKS
+from meetings_spec.judge import EXTENSIONS
+
+from servers import COERCIONS, TOKEN, Recording, Rewriting, coercing, mock_app, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CREATE, DYNAMIC = "/meetings", "/meetings/create-dynamic-meeting"
 
 
-def run_suite(base_url: str, *args: str, tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_suite(
+    base_url: str, *args: str, tmp_path: Path, env: dict[str, str] | None = None, modules: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """The suite in a subprocess, as a user runs it; ``modules`` narrows it to some test files."""
     environment = {**os.environ, "WATERRAI_API_TOKEN": TOKEN, **(env or {})}
-    environment.pop("WATERRAI_SCENARIO_ID", None) if "WATERRAI_SCENARIO_ID" not in (env or {}) else None
-    command = [sys.executable, "-m", "pytest", "contract_tests", "--base-url", base_url, "-p", "no:cacheprovider", *args]
+    if "WATERRAI_SCENARIO_ID" not in (env or {}):
+        environment.pop("WATERRAI_SCENARIO_ID", None)
+    paths = [f"contract_tests/{module}.py" for module in modules] or ["contract_tests"]
+    command = [sys.executable, "-m", "pytest", *paths, "--base-url", base_url, "-p", "no:cacheprovider", "-rs", *args]
     return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
+
+
+#: What the mock's scenario 456 holds, for the rules that read it (the mock's x-mock seed says null).
+KNOWN_SCENARIO = ("--scenario-attribute", "call_duration=none")
 
 
 # ------------------------------------------------------------------------ a correct server passes
@@ -32,15 +45,27 @@ def run_suite(base_url: str, *args: str, tmp_path: Path, env: dict[str, str] | N
 
 @pytest.mark.parametrize("mode", [[], ["--contract-strict"]], ids=["lenient", "strict"])
 def test_the_mock_keeps_the_contract(mode: list[str], tmp_path: Path) -> None:
-    junit, summary = tmp_path / "junit.xml", tmp_path / "summary.md"
+    junit, summary, report = tmp_path / "junit.xml", tmp_path / "summary.md", tmp_path / "report.json"
     with serving(mock_app()) as base_url:
-        result = run_suite(base_url, *mode, "--junitxml", str(junit), "--summary", str(summary), tmp_path=tmp_path)
+        result = run_suite(
+            base_url, *mode, *KNOWN_SCENARIO, "--junitxml", str(junit), "--summary", str(summary), "--report-json", str(report), tmp_path=tmp_path
+        )
     assert result.returncode == 0, result.stdout[-5000:]
     text = summary.read_text()
     assert "contract: kept" in text and "meetings created" in text
-    cases = ET.parse(junit).getroot().iter("testcase")
-    assert sum(1 for _ in cases) >= 30
-    for output in (result.stdout, result.stderr, junit.read_text(), text):
+    cases = list(ET.parse(junit).getroot().iter("testcase"))
+    assert len(cases) >= 100
+    data = json.loads(report.read_text())
+    rules = {rule["rule"]: rule for rule in data["rules"]}
+    assert len(rules) >= 20 and all(rule["outcome"] != "failed" for rule in rules.values())
+    skipped = {name: rule["detail"] for name, rule in rules.items() if rule["outcome"] == "skipped"}
+    if mode:  # strict: every rule was judged, the docs-silent one included
+        assert skipped == {}, skipped
+    else:  # lenient: only the assumption the docs do not make is left out, and it says why
+        assert list(skipped) == ["createDynamicMeeting: person_name omitted with no first_name or last_name either"], skipped
+        assert "strict mode only" in next(iter(skipped.values()))
+        assert "| skipped | the docs give no value for this case" in text
+    for output in (result.stdout, result.stderr, junit.read_text(), text, report.read_text()):
         assert TOKEN not in output
 
 
@@ -57,10 +82,10 @@ def _alternative_choices(method: str, path: str, body: Any, status: int, answer:
 
 def test_a_server_choosing_differently_where_the_docs_are_silent_passes(tmp_path: Path) -> None:
     with serving(Rewriting(mock_app(), on_answer=_alternative_choices)) as base_url:
-        result = run_suite(base_url, tmp_path=tmp_path)
+        result = run_suite(base_url, *KNOWN_SCENARIO, tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout[-5000:]
     with serving(Rewriting(mock_app(), on_answer=_alternative_choices)) as base_url:
-        strict = run_suite(base_url, "--contract-strict", tmp_path=tmp_path)
+        strict = run_suite(base_url, "--contract-strict", tmp_path=tmp_path, modules=("test_documented_requests", "test_auth"))
     assert strict.returncode == 1, "strict mode holds a server to the mock's choices"
 
 
@@ -79,6 +104,17 @@ def _answer(change: Callable[[str, str, Any, Any], Any], only: str | None = None
 def _default_not_applied(method: str, path: str, body: Any, answer: Any) -> Any:
     if path == CREATE and isinstance(body, dict) and "meeting_type" not in body:
         answer["data"]["meeting_type"] = "end-user"
+    return answer
+
+
+def _name_not_echoed(method: str, path: str, body: Any, answer: Any) -> Any:
+    if isinstance(body, dict) and "person_name" in body:
+        answer["data"]["person_name"] = body["person_name"].upper()
+    return answer
+
+
+def _status_not_created(method: str, path: str, body: Any, answer: Any) -> Any:
+    answer["data"]["status"] = "pending"
     return answer
 
 
@@ -108,13 +144,34 @@ def _growing_minutes(method: str, path: str, body: Any, answer: Any) -> Any:
     return answer
 
 
+def _duration_ignores_the_scenario(method: str, path: str, body: Any, answer: Any) -> Any:
+    if isinstance(body, dict) and "meeting_duration_minutes" not in body:
+        answer["session_minutes_info"]["estimatedMinutes"] = 30
+    return answer
+
+
+_DURATIONS = iter(range(30, 10**9))
+
+
+def _duration_varies(method: str, path: str, body: Any, answer: Any) -> Any:
+    if isinstance(body, dict) and "meeting_duration_minutes" not in body:
+        answer["session_minutes_info"]["estimatedMinutes"] = next(_DURATIONS)
+    return answer
+
+
 def _read_differs(method: str, path: str, body: Any, answer: Any) -> Any:
     answer["data"]["person_name"] = answer["data"]["person_name"] + " (edited)"
     return answer
 
 
 def _name_not_built(method: str, path: str, body: Any, answer: Any) -> Any:
-    if isinstance(body, dict) and "person_name" not in body:
+    if isinstance(body, dict) and "person_name" not in body and "first_name" in body:
+        answer["data"]["person_name"] = "Guest"
+    return answer
+
+
+def _nameless_not_anonymous(method: str, path: str, body: Any, answer: Any) -> Any:
+    if isinstance(body, dict) and not {"person_name", "first_name", "last_name"} & set(body):
         answer["data"]["person_name"] = "Guest"
     return answer
 
@@ -146,49 +203,107 @@ def _crashes_on_cartesia(method: str, path: str, body: Any, status: int, answer:
     return status, answer
 
 
+def _refuses_elevenlabs(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    if isinstance(body, dict) and body.get("voice_vendor") == "elevenlabs":
+        return 422, {"detail": "voice vendor not enabled"}
+    return status, answer
+
+
+def _created_meetings_unreadable(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    if method == "GET" and path.rsplit("/", 1)[-1].isdigit() and int(path.rsplit("/", 1)[-1]) > 789:
+        return 404, {"error": {"code": "meeting_not_found", "message": "gone"}}
+    return status, answer
+
+
 def _any_token_works(headers: dict[str, str]) -> dict[str, str]:
     return {**headers, "Authorization": f"Bearer {TOKEN}"}
 
 
-BROKEN: dict[str, tuple[dict[str, Any], list[str]]] = {
-    "default not applied": ({"on_answer": _answer(_default_not_applied)}, ["defaults_applied_and_fields_echoed", "documented default is 'regular'"]),
-    "wrong envelope": ({"on_answer": _answer(_read_envelope_on_create, CREATE)}, ["Response violates schema", "success"]),
-    "bad enum accepted": ({"on_request": _accepts_unknown_enum}, ["Schema-violating request accepted", "meeting_type"]),
-    "500 on some input": ({"on_answer": _crashes_on_cartesia}, ["Server error"]),
-    "bad token accepted": ({"on_headers": _any_token_works}, ["refused_without_a_valid_token"]),
-    "user not reused": ({"on_request": _email_never_matches}, ["same_email_same_end_user"]),
-    "anonymous user reused": ({"on_request": _no_email_always_same_user}, ["no_email_new_end_user"]),
-    "wrong query parameters": ({"on_answer": _answer(_swapped_query, DYNAMIC)}, ["url_query_matches_ids", "membership_id"]),
-    "string id": ({"on_answer": _answer(_string_id, CREATE)}, ["Response violates schema", "is not of type \"integer\""]),
-    "bad timestamp": ({"on_answer": _answer(_bad_timestamp, CREATE)}, ["Response violates schema", "date-time"]),
-    "remaining minutes grow": ({"on_answer": _answer(_growing_minutes, CREATE)}, ["remainingMinutes_never_grows"]),
-    "read differs from create": ({"on_answer": _answer(_read_differs, "GET")}, ["created_meeting_reads_back"]),
-    "name not built from first and last": ({"on_answer": _answer(_name_not_built, DYNAMIC)}, ["made from first_name and last_name"]),
+@dataclass(frozen=True)
+class Breakage:
+    """A server that breaks one rule, what the report must say, and which test must fail."""
+
+    wrapper: dict[str, Any]
+    expect: tuple[str, ...]
+    failing: str  # part of the node id of a test that must fail
+    modules: tuple[str, ...] = ()  # the suite's modules to run (all if empty), to keep each run short
+    args: tuple[str, ...] = KNOWN_SCENARIO
+    env: dict[str, str] = field(default_factory=dict)
+
+
+RULES_RUN = ("test_documented_requests", "test_rules", "test_spec_rules")
+BROKEN: dict[str, Breakage] = {
+    "default not applied": Breakage({"on_answer": _answer(_default_not_applied)}, ("Spec rule broken (default)", "documented default"), "test_spec_rules.py::test_rule[createMeeting: meeting_type omitted", RULES_RUN),
+    "sent field not echoed": Breakage({"on_answer": _answer(_name_not_echoed)}, ("Spec rule broken (x-echo)", "person_name was sent"), "test_documented_requests", RULES_RUN),
+    "name not built from first and last": Breakage({"on_answer": _answer(_name_not_built, DYNAMIC)}, ("Spec rule broken (x-default-from)", "made from first_name and last_name"), "test_documented_requests", RULES_RUN),
+    "nameless person not called Anonymous (strict)": Breakage({"on_answer": _answer(_nameless_not_anonymous, DYNAMIC)}, ("Spec rule broken (x-default-from)", "'Anonymous'"), "test_spec_rules.py::test_rule[createDynamicMeeting: person_name omitted with no", RULES_RUN, ("--contract-strict", *KNOWN_SCENARIO)),
+    "duration not from the scenario": Breakage({"on_answer": _answer(_duration_ignores_the_scenario)}, ("Spec rule broken (x-default-from-scenario)", "scenario 457's call_duration is 45"), "test_documented_requests", RULES_RUN, ("--scenario-attribute", "call_duration=45"), {"WATERRAI_SCENARIO_ID": "457"}),
+    "duration differs on one scenario": Breakage({"on_answer": _answer(_duration_varies)}, ("Spec rule broken (x-default-from-scenario)", "is the same for every request on one scenario"), "test_documented_requests", RULES_RUN, ()),
+    "new meeting not created": Breakage({"on_answer": _answer(_status_not_created, CREATE)}, ("Spec rule broken (x-initial-value)", "should be 'created'"), "test_documented_requests", RULES_RUN),
+    "wrong query parameters": Breakage({"on_answer": _answer(_swapped_query, DYNAMIC)}, ("Spec rule broken (x-query-params)", "membership_id"), "test_documented_requests", RULES_RUN),
+    "remaining minutes grow": Breakage({"on_answer": _answer(_growing_minutes, CREATE)}, ("Spec rule broken (x-non-increasing)", "remainingMinutes grew"), "test_documented_requests", RULES_RUN),
+    "user not reused": Breakage({"on_request": _email_never_matches}, ("Spec rule broken (x-reuses)", "the same email gives the same data.end_user"), "test_same_key_gives_the_same_object", RULES_RUN),
+    "anonymous user reused": Breakage({"on_request": _no_email_always_same_user}, ("Spec rule broken (x-reuses)", "no email gives a new data.end_user"), "test_no_key_gives_a_new_object_each_time", RULES_RUN),
+    "read differs from create": Breakage({"on_answer": _answer(_read_differs, "GET")}, ("Spec rule broken (x-mutable)", "reads back as"), "test_created_resource_reads_back", RULES_RUN),
+    "created meeting not readable": Breakage({"on_answer": _created_meetings_unreadable}, ("test_stateful.py",), "test_stateful.py::TestLinkedCalls", ("test_stateful",)),
+    "documented request refused": Breakage({"on_answer": _refuses_elevenlabs}, ("accepted_with_2xx", "built only from documented values was answered 422"), "test_documented_requests", ("test_documented_requests",)),
+    "bad token accepted": Breakage({"on_headers": _any_token_works}, ("refused_without_a_valid_token",), "test_auth", ("test_auth",)),
+    "wrong envelope": Breakage({"on_answer": _answer(_read_envelope_on_create, CREATE)}, ("Response violates schema", "success"), "test_documented_requests", ("test_documented_requests",)),
+    "string id": Breakage({"on_answer": _answer(_string_id, CREATE)}, ("Response violates schema", 'is not of type "integer"'), "test_documented_requests", ("test_documented_requests",)),
+    "bad timestamp": Breakage({"on_answer": _answer(_bad_timestamp, CREATE)}, ("Response violates schema", "date-time"), "test_documented_requests", ("test_documented_requests",)),
+    "bad enum accepted": Breakage({"on_request": _accepts_unknown_enum}, ("Schema-violating request accepted", "meeting_type"), "test_generated", ("test_generated",)),
+    "500 on some input": Breakage({"on_answer": _crashes_on_cartesia}, ("Server error",), "test_documented_requests", ("test_documented_requests",)),
+    **{
+        f"coerces: {name}": Breakage({"on_request": coercing(name)}, ("mistyped_value_refused", "was accepted with 200"), "test_mistyped_values", ("test_mistyped_values",))
+        for name in COERCIONS
+    },
 }
 
 
 @pytest.mark.parametrize("breakage", list(BROKEN))
 def test_a_broken_server_fails_and_the_failure_names_the_rule(breakage: str, tmp_path: Path) -> None:
-    wrapper, expected = BROKEN[breakage]
-    with serving(Rewriting(mock_app(), **wrapper)) as base_url:
-        result = run_suite(base_url, "--max-examples", "6", tmp_path=tmp_path)
-    assert result.returncode == 1, f"the suite passed a server with '{breakage}'"
-    for text in expected:
+    broken = BROKEN[breakage]
+    report = tmp_path / "report.json"
+    with serving(Rewriting(mock_app(), **broken.wrapper)) as base_url:
+        result = run_suite(
+            base_url, "--max-examples", "6", "--report-json", str(report), *broken.args, tmp_path=tmp_path, env=broken.env, modules=broken.modules
+        )
+    assert result.returncode == 1, f"the suite passed a server with '{breakage}':\n{result.stdout[-3000:]}"
+    for text in broken.expect:
         assert text in result.stdout, f"'{text}' not in the report of '{breakage}':\n{result.stdout[-4000:]}"
+    failed = [t["nodeid"] for t in json.loads(report.read_text())["tests"]["items"] if t["outcome"] == "failed"]
+    assert any(broken.failing in nodeid for nodeid in failed), f"{broken.failing} did not fail: {failed}"
     assert "curl -X" in result.stdout
     assert TOKEN not in result.stdout + result.stderr
 
 
+def test_every_check_and_rule_of_the_suite_has_a_broken_server_it_catches() -> None:
+    """The suite's own checks, each extension the rule engine reads, and the state machine."""
+    expected = " ".join(text for broken in BROKEN.values() for text in broken.expect)
+    for check in SUITE_CHECKS:
+        if check != "spec_rules":
+            assert check in expected, f"no broken server shows that {check} catches anything"
+    for extension in sorted(EXTENSIONS | {"default"}):
+        assert f"Spec rule broken ({extension})" in expected, f"no broken server breaks the {extension} rule"
+    assert any(broken.failing.startswith("test_stateful") for broken in BROKEN.values())
+    assert {f"coerces: {name}" for name in COERCIONS} <= set(BROKEN)
+
+
 def test_the_curl_command_of_a_failure_reproduces_it(tmp_path: Path) -> None:
     """Pasted into a shell with the token in the environment, the command gets the same answer."""
-    wrapper, _ = BROKEN["default not applied"]
-    with serving(Rewriting(mock_app(), **wrapper)) as base_url:
-        result = run_suite(base_url, "-k", "documented_request", tmp_path=tmp_path)
+    broken = BROKEN["default not applied"]
+    summary = tmp_path / "summary.md"
+    with serving(Rewriting(mock_app(), **broken.wrapper)) as base_url:
+        result = run_suite(base_url, "-k", "documented_request", "--summary", str(summary), tmp_path=tmp_path)
         commands = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("E ") and "curl -X" in line]
         assert commands, result.stdout[-3000:]
-        command = commands[0].removeprefix("E").strip()
-        answer = subprocess.run(["bash", "-c", command + " -s"], env={**os.environ, "WATERRAI_API_TOKEN": TOKEN}, capture_output=True, text=True, timeout=30)
-    assert json.loads(answer.stdout)["data"]["meeting_type"] == "end-user", answer.stdout
+        from_summary = [line.strip() for line in summary.read_text().splitlines() if line.strip().startswith("curl -X")]
+        assert from_summary, summary.read_text()
+        answers = []
+        for command in (commands[0].removeprefix("E").strip(), from_summary[0]):
+            answer = subprocess.run(["bash", "-c", command + " -s"], env={**os.environ, "WATERRAI_API_TOKEN": TOKEN}, capture_output=True, text=True, timeout=30)
+            answers.append(json.loads(answer.stdout)["data"]["meeting_type"])
+    assert answers == ["end-user", "end-user"], answers
 
 
 # ------------------------------------------------------------------------ safety
@@ -216,24 +331,38 @@ def test_an_unreachable_server_stops_the_run_at_once(tmp_path: Path) -> None:
     assert result.returncode == 2 and "nothing answers" in (result.stdout + result.stderr)
 
 
-def test_writes_stay_under_the_cap(tmp_path: Path) -> None:
+def test_writes_stay_under_the_cap_and_what_could_not_run_is_skipped_not_passed(tmp_path: Path) -> None:
     app = mock_app()
-    summary = tmp_path / "summary.md"
+    summary, junit, report = tmp_path / "summary.md", tmp_path / "junit.xml", tmp_path / "report.json"
     with serving(app) as base_url:
-        result = run_suite(base_url, "--max-creates", "5", "--summary", str(summary), tmp_path=tmp_path)
+        result = run_suite(
+            base_url, "--max-creates", "5", "--summary", str(summary), "--junitxml", str(junit), "--report-json", str(report), *KNOWN_SCENARIO, tmp_path=tmp_path
+        )
     counts = app.test_client().get("/__mock/health").get_json()["counts"]
     assert result.returncode == 0, result.stdout[-3000:]  # a spent budget skips writes, it fails nothing
     assert counts["meetings"] == 5 + 1  # plus the seeded meeting 789
     written = summary.read_text()
     assert "meetings created: 5 (cap 5;" in written and "; 0 writes skipped" not in written, written
+    data = json.loads(report.read_text())
+    tests = data["tests"]["items"]  # a list: schemathesis's tests share one node id
+    budget = [t for t in tests if t["outcome"] == "skipped" and "write budget (--max-creates 5) is spent" in (t["reason"] or "")]
+    # every kind of test that writes reports the spent budget instead of passing unseen
+    for kind in ("test_documented_requests", "test_generated", "test_rules", "test_stateful", "test_mistyped_values"):
+        assert any(kind in t["nodeid"] for t in budget), f"no {kind} test was skipped for the budget"
+    skipped_cases = {c.get("name") for c in ET.parse(junit).getroot().iter("testcase") if c.find("skipped") is not None}
+    assert len(skipped_cases) >= len(budget)
+    assert "## Skipped (could not run)" in written and "write budget" in written
+    not_exercised = [r for r in data["rules"] if r["outcome"] == "skipped" and "not exercised" in r["detail"]]
+    assert not_exercised, "some rules need more creates than 5, and must say they were not judged"
 
 
 def test_runs_are_deterministic(tmp_path: Path) -> None:
-    journals = []
+    """Two runs with the same seed send the same requests, in the same order, every one of them."""
+    runs = []
     for _ in range(2):
-        app = mock_app(journal=True)
-        with serving(app) as base_url:
-            assert run_suite(base_url, tmp_path=tmp_path).returncode == 0
-        journals.append([(r["method"], r["path"], r["status"]) for r in app.test_client().get("/__mock/requests").get_json()["requests"]])
-    assert journals[0] == journals[1]
-
+        recorder = Recording(mock_app())
+        with serving(recorder) as base_url:
+            assert run_suite(base_url, *KNOWN_SCENARIO, tmp_path=tmp_path).returncode == 0
+        runs.append(recorder.exchanges)
+    assert len(runs[0]) > 400
+    assert runs[0] == runs[1]

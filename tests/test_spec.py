@@ -131,7 +131,7 @@ def test_lenient_view_adds_no_limits_of_its_own(operation_id: str) -> None:
 def test_duration_has_no_fixed_default_and_says_why() -> None:
     field = operations(SPEC)["createMeeting"].request_fields["meeting_duration_minutes"]
     assert "call_duration" in field.schema["description"] and "30" in field.schema["description"]
-    assert field.scenario_default == ("call_duration", 30)
+    assert field.scenario_default == ("scenario_id", "call_duration", 30)
 
 
 def test_shared_request_parts_are_components_used_by_both_creates() -> None:
@@ -249,10 +249,16 @@ def test_every_choice_the_docs_do_not_make_is_marked_with_a_reason() -> None:
     reasons = [reason for _, reason in iter_assumptions(SPEC)]
     assert all(len(r.splitlines()) == 1 and len(r) > 20 for r in reasons)
     refs = RefResolver(SPEC)
-    statuses = {s: refs.deref(r) for op in SPEC["paths"].values() for o in op.values() for s, r in o["responses"].items()}
-    for status, response in statuses.items():
+    responses = [
+        (f"{method.upper()} {path} {status}", status, refs.deref(response))
+        for path, item in SPEC["paths"].items()
+        for method, operation in item.items()
+        for status, response in operation["responses"].items()
+    ]
+    assert len(responses) == sum(len(o["responses"]) for item in SPEC["paths"].values() for o in item.values())
+    for where, status, response in responses:
         if status != "200":
-            assert response.get("x-assumption"), f"response {status} is not in the docs but carries no reason"
+            assert response.get("x-assumption"), f"response {where} is not in the docs but carries no reason"
 
 
 def test_readme_lists_every_assumption() -> None:
