@@ -70,14 +70,24 @@ def _fixture(file: str) -> dict[str, Any]:
 # --- Node ---------------------------------------------------------------------------------------
 
 
-def _node_or_skip() -> str:
+def _node_problem() -> str | None:
+    """Why the README's JavaScript cannot run here, or None."""
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed: the README's JavaScript snippets cannot run")
+        return "node is not installed: the README's JavaScript snippets cannot run"
     major = int(subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.lstrip("v").split(".")[0])
     if major < 20:
-        pytest.skip(f"Node {major} is older than Node 20, which playwright-core {PLAYWRIGHT_VERSION} needs")
-    return node
+        return f"Node {major} is older than Node 20, which playwright-core {PLAYWRIGHT_VERSION} needs"
+    return None
+
+
+NODE_PROBLEM = _node_problem()
+
+
+def _node_or_skip() -> str:
+    if NODE_PROBLEM is not None:
+        pytest.skip(NODE_PROBLEM)
+    return shutil.which("node") or "node"
 
 
 def _node(*args: str, cwd: Path, stdin: str | None = None, timeout: float = 60) -> Any:
@@ -113,6 +123,7 @@ TRICKY = [
 ]
 
 
+@pytest.mark.skipif(NODE_PROBLEM is not None, reason=NODE_PROBLEM or "")
 @settings(max_examples=5, deadline=None, database=None, phases=(Phase.explicit, Phase.generate))
 @example(TRICKY)
 @given(st.lists(_json_values, min_size=50, max_size=50))
