@@ -25,6 +25,17 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The fixtures' JavaScript snippets run in Node with playwright-core, pinned in tests/fixtures_node
+# (tests/test_fixtures_in_tools.py); without npm those tests skip, saying why.
+FIXTURES_NODE       := tests/fixtures_node
+FIXTURES_NODE_STAMP := $(FIXTURES_NODE)/node_modules/.installed-stamp
+test: $(FIXTURES_NODE_STAMP)
+
+$(FIXTURES_NODE_STAMP): $(FIXTURES_NODE)/package.json $(FIXTURES_NODE)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd $(FIXTURES_NODE) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
+	else echo "npm not found: the tests of the fixtures' JavaScript snippets will be skipped"; fi
+
 mock: $(STAMP)
 	$(BIN)/waterrai-mock --host $(HOST) --port $(PORT) $(ARGS)
 

@@ -1,4 +1,4 @@
-"""Turn recorded exchanges into files: one JSON per exchange, an index, a HAR log and a README.
+"""Turn recorded exchanges into files: one JSON per exchange, an index, HAR logs and a README.
 
 Everything is rendered in memory first and then written to a temporary folder beside the
 target, which replaces the target only once complete: a failed run never leaves half a set.
@@ -14,12 +14,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fixtures_builder.record import FROZEN_AT
+from fixtures_builder.har import MAIN, har_files, own_file, replayed_by, request_text
 
-#: Where the recorded requests pretend to have gone: the mock's address.
-BASE_URL = "http://127.0.0.1:4010"
-STATUS_TEXT = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Required",
-               404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large", 415: "Unsupported Media Type"}
+
+#: The line of the README template that the table of shared requests replaces.
+SHARED_REQUESTS = "<!-- shared requests -->"
 
 
 def dump(value: Any) -> str:
@@ -34,6 +33,7 @@ def fixture_path(exchange: dict[str, Any]) -> str:
 def render(exchanges: list[dict[str, Any]]) -> dict[str, str]:
     """Every file of the fixture folder, relative path to text."""
     files = {fixture_path(e): dump(e) for e in exchanges}
+    chosen = replayed_by(exchanges)
     files["index.json"] = dump(
         {
             "about": "Request/response pairs recorded from the Meetings API mock; see README.md.",
@@ -46,75 +46,38 @@ def render(exchanges: list[dict[str, Any]]) -> dict[str, str]:
                     "path": e["request"]["path"],
                     "status": e["response"]["status"],
                     "description": e["description"],
+                    "har": MAIN if chosen[i] == i else own_file(e),
+                    **({} if chosen[i] == i else {"meetingsHarAnswersWith": fixture_path(exchanges[chosen[i]])}),
                 }
-                for e in exchanges
+                for i, e in enumerate(exchanges)
             ],
         }
     )
-    files["meetings.har"] = dump(har(exchanges))
-    files["README.md"] = resources.files("fixtures_builder").joinpath("fixtures_readme.md").read_text(encoding="utf-8")
+    files.update({path: dump(log) for path, log in har_files(exchanges).items()})
+    template = resources.files("fixtures_builder").joinpath("fixtures_readme.md").read_text(encoding="utf-8")
+    if SHARED_REQUESTS not in template:
+        raise ValueError(f"fixtures_readme.md has lost its {SHARED_REQUESTS} line, where the table of shared requests goes")
+    files["README.md"] = template.replace(SHARED_REQUESTS, shared_requests_table(exchanges, chosen))
     return files
 
 
-def _request_text(request: dict[str, Any]) -> str | None:
-    if "bodyText" in request:
-        return request["bodyText"]
-    if "body" in request:
-        return json.dumps(request["body"], ensure_ascii=False)
-    return None
-
-
-def har(exchanges: list[dict[str, Any]]) -> dict[str, Any]:
-    """A HAR 1.2 log of the same exchanges (for Playwright's routeFromHAR, devtools, Postman)."""
-    started = FROZEN_AT.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    entries = []
-    for exchange in exchanges:
-        request, response = exchange["request"], exchange["response"]
-        text = _request_text(request)
-        har_request: dict[str, Any] = {
-            "method": request["method"],
-            "url": BASE_URL + request["path"],
-            "httpVersion": "HTTP/1.1",
-            "cookies": [],
-            "headers": [{"name": k, "value": v} for k, v in request["headers"].items()],
-            "queryString": [],
-            "headersSize": -1,
-            "bodySize": -1 if text is None else len(text.encode()),
-        }
-        if text is not None:
-            har_request["postData"] = {"mimeType": request["headers"].get("Content-Type", ""), "text": text}
-        body = json.dumps(response["body"], ensure_ascii=False)
-        entries.append(
-            {
-                "pageref": exchange["operationId"],
-                "startedDateTime": started,
-                "time": 0,
-                "request": har_request,
-                "response": {
-                    "status": response["status"],
-                    "statusText": STATUS_TEXT.get(response["status"], ""),
-                    "httpVersion": "HTTP/1.1",
-                    "cookies": [],
-                    "headers": [{"name": k, "value": v} for k, v in response["headers"].items()],
-                    "content": {"size": len(body.encode()), "mimeType": response["headers"].get("Content-Type", ""), "text": body},
-                    "redirectURL": "",
-                    "headersSize": -1,
-                    "bodySize": len(body.encode()),
-                },
-                "cache": {},
-                "timings": {"send": 0, "wait": 0, "receive": 0},
-                "comment": f"{exchange['case']}: {exchange['description']}",
-            }
+def shared_requests_table(exchanges: list[dict[str, Any]], chosen: list[int]) -> str:
+    """Markdown: each exchange that ``meetings.har`` answers with another, and the HAR that gives it."""
+    rows = ["| exchange | its request | `meetings.har` answers with | replay it with |", "|---|---|---|---|"]
+    for i, e in enumerate(exchanges):
+        if chosen[i] == i:
+            continue
+        other = exchanges[chosen[i]]
+        same = ", the same answer" if other["response"] == e["response"] else ""
+        request = f"{e['request']['method']} {e['request']['path']}"
+        body = request_text(e["request"])
+        if body is not None:
+            request += " " + (body if len(body) <= 60 else body[:57] + "...")
+        rows.append(
+            f"| {e['operationId']}/{e['case']} ({e['response']['status']}) | `{request}` "
+            f"| {other['operationId']}/{other['case']} ({other['response']['status']}{same}) | `fixtures/{own_file(e)}` |"
         )
-    pages = sorted({e["operationId"] for e in exchanges}, key=[e["operationId"] for e in exchanges].index)
-    return {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "waterrai-fixtures", "version": "1"},
-            "pages": [{"startedDateTime": started, "id": p, "title": p, "pageTimings": {}} for p in pages],
-            "entries": entries,
-        }
-    }
+    return "\n".join(rows) if len(rows) > 2 else "None: every exchange has a request of its own."
 
 
 def write_atomically(files: dict[str, str], target: Path) -> None:

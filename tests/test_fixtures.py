@@ -151,3 +151,24 @@ def test_check_mode_reports_stale_fixtures(tmp_path: Path, capsys: Any) -> None:
     (out / "index.json").write_text("{}")
     assert main(["--out", str(out), "--check"]) == 1
     assert "run `make fixtures`" in capsys.readouterr().err
+
+
+def test_every_exchange_names_a_har_that_holds_its_request() -> None:
+    """index.json's ``har``: meetings.har, or for an exchange whose request meetings.har answers
+    with an earlier one, a HAR holding that exchange alone (replayed in Chromium by test_fixtures_in_tools)."""
+    index = json.loads((FIXTURES / "index.json").read_text())["fixtures"]
+    by_file = {entry["file"]: entry for entry in index}
+    own = {entry["har"] for entry in index if entry["har"] != "meetings.har"}
+    assert own == {str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("har/*/*.har")}
+    for entry in index:
+        fixture = json.loads((FIXTURES / entry["file"]).read_text())
+        entries = json.loads((FIXTURES / entry["har"]).read_text())["log"]["entries"]
+        if entry["har"] == "meetings.har":
+            assert "meetingsHarAnswersWith" not in entry
+            continue
+        assert len(entries) == 1 and json.loads(entries[0]["response"]["content"]["text"]) == fixture["response"]["body"]
+        other = by_file[entry["meetingsHarAnswersWith"]]
+        assert index.index(other) < index.index(entry) and (other["method"], other["path"]) == (entry["method"], entry["path"])
+        other_request = json.loads((FIXTURES / other["file"]).read_text())["request"]
+        assert other_request.get("body") == fixture["request"].get("body") and "bodyText" not in fixture["request"]
+        assert f"`fixtures/{entry['har']}`" in (FIXTURES / "README.md").read_text()
