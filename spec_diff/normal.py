@@ -332,36 +332,46 @@ class Fingerprints:
     """A digest of a schema with every ``$ref`` replaced by what it points at, memoised per node.
 
     Two schemas with the same fingerprint are the same schema, whatever their file order, so a
-    comparison can skip them: on an unchanged spec, almost every comparison ends here.
+    comparison can skip them: on an unchanged spec, almost every comparison ends here. A schema
+    that reaches itself through ``$ref`` has no fingerprint (``None``): it is always compared.
     """
 
     def __init__(self, refs: RefResolver) -> None:
         self.refs = refs
         self._nodes: dict[int, str] = {}
         self._refs: dict[str, str] = {}
+        self._open: set[str] = set()  # references being expanded right now
 
-    def of(self, node: Any) -> str:
-        if isinstance(node, (dict, list)):
-            known = self._nodes.get(id(node))
-            if known is not None:
-                return known
-            if isinstance(node, dict):
-                parts = [
-                    (key, self._ref(value) if key == "$ref" and isinstance(value, str) else self.of(value))
-                    for key, value in sorted(node.items(), key=lambda item: str(item[0]))
-                ]
-            else:
-                parts = [self.of(value) for value in node]  # type: ignore[misc]
-            digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-            self._nodes[id(node)] = digest
-            return digest
-        return canonical(node)
-
-    def _ref(self, ref: str) -> str:
-        known = self._refs.get(ref)
+    def of(self, node: Any) -> str | None:
+        if not isinstance(node, (dict, list)):
+            return canonical(node)
+        known = self._nodes.get(id(node))
         if known is not None:
             return known
-        self._refs[ref] = f"cycle:{ref}"  # a schema that contains itself: named, not expanded again
-        digest = self.of(self.refs.lookup(ref))
-        self._refs[ref] = digest
+        if isinstance(node, dict):
+            items = sorted(node.items(), key=lambda item: str(item[0]))
+            parts = [(key, self._ref(value) if key == "$ref" and isinstance(value, str) else self.of(value))
+                     for key, value in items]
+            if any(part is None for _, part in parts):
+                return None
+        else:
+            parts = [self.of(value) for value in node]  # type: ignore[misc]
+            if any(part is None for part in parts):
+                return None
+        digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+        self._nodes[id(node)] = digest
+        return digest
+
+    def _ref(self, ref: str) -> str | None:
+        if ref in self._refs:
+            return self._refs[ref]
+        if ref in self._open:  # a cycle: no finite digest
+            return None
+        self._open.add(ref)
+        try:
+            digest = self.of(self.refs.lookup(ref))
+        finally:
+            self._open.discard(ref)
+        if digest is not None:
+            self._refs[ref] = digest
         return digest

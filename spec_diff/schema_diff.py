@@ -7,13 +7,15 @@ values break a sender (request), more possible values break a receiver (response
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd, lcm
 from typing import Any, Callable
 
 from meetings_spec.refs import RefResolver
 from spec_diff.model import Level
-from spec_diff.normal import Fingerprints, Flat, Located, canonical, flatten, flatten_all, numeric_bound, show_types
+from spec_diff.normal import Fingerprints, Flat, Located, canonical, flatten, flatten_all, meet, numeric_bound, show_types
 from spec_diff.place import Findings, Place
 from spec_diff.rules import compare_notes
 
@@ -37,14 +39,47 @@ class SchemaDiff:
 
     def same(self, old: list[Located], new: list[Located]) -> bool:
         """Whether ``old`` and ``new`` are the same schemas (then nothing can differ below them)."""
-        return ([self.old_prints.of(o.schema) for o in old] == [self.new_prints.of(n.schema) for n in new])
+        old_prints = [self.old_prints.of(o.schema) for o in old]
+        return None not in old_prints and old_prints == [self.new_prints.of(n.schema) for n in new]
 
     def compare(self, old: list[Located], new: list[Located], place: Place,
                 _seen: frozenset[tuple[tuple[str, ...], tuple[str, ...]]] = frozenset()) -> None:
-        """Every difference between the schemas ``old`` and ``new`` (each the ``allOf`` of its list) at ``place``."""
+        """Every difference between the schemas ``old`` and ``new`` (each the ``allOf`` of its list) at ``place``.
+
+        A schema that is a choice (``anyOf``/``oneOf`` left after normal form) is read as its
+        alternatives, each with the keywords around it: alternatives are paired across OLD and
+        NEW, each pair compared in full, and an alternative without a partner is one removed
+        (narrower) or added (wider).
+        """
         if self.same(old, new):
             return
         o, n = flatten_all(old, self.old_refs), flatten_all(new, self.new_refs)
+        old_branches, new_branches = self._branches(o, self.old_refs), self._branches(n, self.new_refs)
+        if old_branches is None or new_branches is None:
+            self._adder(place, o, n)(Level.POSSIBLY_BREAKING, f"{place.direction}-alternatives-changed", "anyOf",
+                                     "several anyOf/oneOf combined; this tool cannot match their alternatives")
+            return
+        if len(old_branches) == len(new_branches) == 1:
+            self._compare_flats(o, n, place, _seen)
+            return
+        old_keyword = next((b.keyword for b in old_branches if b.keyword), None)
+        new_keyword = next((b.keyword for b in new_branches if b.keyword), None)
+        if old_keyword and new_keyword and old_keyword != new_keyword:
+            self._adder(place, o, n)(Level.POSSIBLY_BREAKING, f"{place.direction}-alternatives-keyword-changed",
+                                     new_keyword, f"{old_keyword} became {new_keyword}")
+        pairs, lost, gained = _match(old_branches, new_branches)
+        for a, b in pairs:
+            label = b.label or a.label
+            self._compare_flats(a.flat, b.flat, place.down(label) if label else place, _seen)
+        add = self._adder(place, o, n)
+        for a in lost:
+            add(place.narrower(), f"{place.direction}-alternative-removed", "anyOf",
+                f"alternative {a.name} removed: " + place.no_longer("what only it allowed"))
+        for b in gained:
+            add(place.wider(), f"{place.direction}-alternative-added", "anyOf",
+                f"alternative {b.name} added: " + place.now("what it allows"))
+
+    def _compare_flats(self, o: Flat, n: Flat, place: Place, _seen: frozenset[Any]) -> None:
         pair = (tuple(o.origins), tuple(n.origins))
         if pair in _seen:  # a recursive schema: this pair is being compared further up
             return
@@ -57,12 +92,28 @@ class SchemaDiff:
             self._objects(o, n, place, add, seen)
         if o.may_be("array") and n.may_be("array"):
             self._arrays(o, n, place, add, seen)
-        self._alternatives(o, n, place, add, seen)
         for keyword in sorted(set(o.other) | set(n.other)):
             if o.other.get(keyword) != n.other.get(keyword):
                 add(Level.POSSIBLY_BREAKING, f"{place.direction}-keyword-changed", keyword,
                     f"`{keyword}` changed; this tool cannot judge it from the spec alone")
         compare_notes(o, n, place, self.findings)
+
+    @staticmethod
+    def _branches(flat: Flat, refs: RefResolver) -> list[Branch] | None:
+        """The alternatives of a schema, each met with the keywords around it; None when there are
+        several ``anyOf``/``oneOf`` to combine (not judged)."""
+        if not flat.alternatives:
+            return [Branch(flat, flat, "", "", None)]
+        if len(flat.alternatives) > 1:
+            return None
+        keyword, located = flat.alternatives[0]
+        around = copy.copy(flat)
+        around.alternatives = []
+        branches = []
+        for index, branch in enumerate(located):
+            own = flatten(branch, refs)
+            branches.append(Branch(meet(around, own), own, _branch_name(branch), f"{keyword}[{index}]", keyword))
+        return branches
 
     # ------------------------------------------------------------------ helpers
 
@@ -248,45 +299,36 @@ class SchemaDiff:
         elif n.items:
             add(place.narrower(), f"{place.direction}-items-constrained", "items", "items now constrained")
 
-    # ------------------------------------------------------------------ anyOf / oneOf
+@dataclass(frozen=True)
+class Branch:
+    """One alternative of a schema: ``flat`` with the keywords around it, ``own`` as written."""
 
-    def _alternatives(self, o: Flat, n: Flat, place: Place, add: Callable[..., None], seen: frozenset[Any]) -> None:
-        d = place.direction
-        if not o.alternatives and not n.alternatives:
-            return
-        if len(o.alternatives) != len(n.alternatives):
-            add(Level.POSSIBLY_BREAKING, f"{d}-alternatives-changed", "anyOf",
-                "its anyOf/oneOf alternatives were restructured; this tool cannot match them")
-            return
-        for (old_kw, old_branches), (new_kw, new_branches) in zip(o.alternatives, n.alternatives, strict=True):
-            if old_kw != new_kw:
-                add(Level.POSSIBLY_BREAKING, f"{d}-alternatives-keyword-changed", new_kw, f"{old_kw} became {new_kw}")
-            pairs, lost, gained = self._match(old_branches, new_branches)
-            for index, (ob, nb) in enumerate(pairs):
-                self.compare([ob], [nb], place.down(f"{new_kw}[{index}]"), seen)
-            for ob in lost:
-                add(place.narrower(), f"{d}-alternative-removed", new_kw,
-                    f"{old_kw} alternative {_branch_name(ob)} removed: " + place.no_longer("it"))
-            for nb in gained:
-                add(place.wider(), f"{d}-alternative-added", new_kw,
-                    f"{new_kw} alternative {_branch_name(nb)} added: " + place.now("it"))
+    flat: Flat
+    own: Flat
+    name: str
+    label: str  # the field path segment, ``oneOf[1]``; empty for a schema that is no choice
+    keyword: str | None
 
-    def _match(self, old: list[Located], new: list[Located]) -> tuple[list[tuple[Located, Located]], list[Located], list[Located]]:
-        """Pair each old branch with the new one that is the same schema, has the same ``$ref``, or the same types."""
-        left, right = list(old), list(new)
-        pairs: list[tuple[Located, Located]] = []
-        for same in (
-            lambda a, b: canonical(a.schema) == canonical(b.schema),
-            lambda a, b: isinstance(a.schema, dict) and "$ref" in a.schema and a.schema.get("$ref") == b.schema.get("$ref"),
-            lambda a, b: flatten(a, self.old_refs).effective_types() == flatten(b, self.new_refs).effective_types(),
-        ):
-            for a in list(left):
-                match = next((b for b in right if isinstance(b.schema, dict) and same(a, b)), None)
-                if match is not None:
-                    pairs.append((a, match))
-                    left.remove(a)
-                    right.remove(match)
-        return pairs, left, right
+
+def _match(old: list[Branch], new: list[Branch]) -> tuple[list[tuple[Branch, Branch]], list[Branch], list[Branch]]:
+    """Pair alternatives: first those built from the same component, then those of the same types."""
+    left, right = list(old), list(new)
+    pairs: list[tuple[Branch, Branch]] = []
+
+    def components(branch: Branch) -> set[str]:
+        return {o for o in branch.own.origins if o.startswith("/components/")}
+
+    for same in (
+        lambda a, b: bool(components(a) & components(b)),
+        lambda a, b: a.own.effective_types() == b.own.effective_types(),
+    ):
+        for a in list(left):
+            match = next((b for b in right if same(a, b)), None)
+            if match is not None:
+                pairs.append((a, match))
+                left.remove(a)
+                right.remove(match)
+    return pairs, left, right
 
 
 def _tighter(old: tuple[float, bool] | None, new: tuple[float, bool] | None, *, lower: bool) -> bool:

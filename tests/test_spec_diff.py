@@ -9,7 +9,8 @@ import pytest
 
 from meetings_spec import load_spec
 from spec_diff import Change, Level, View, diff_specs
-from tests.spec_edits import BREAKING_EDITS, COMPATIBLE_EDITS, EDITS, Edit
+from tests.spec_edits import (BREAKING_EDITS, COMPATIBLE_EDITS, EDITS, RESPONSE_SCHEMAS, Edit, component, plain_object,
+                               unrequire)
 
 SPEC = load_spec()
 
@@ -45,3 +46,79 @@ def test_each_edit_gets_its_level(edit: Edit) -> None:
 def test_the_table_is_big_enough_and_balanced() -> None:
     assert len(EDITS) >= 30
     assert len(BREAKING_EDITS) == len(COMPATIBLE_EDITS)
+
+
+def test_a_restructured_spec_still_shows_real_changes() -> None:
+    """The restructure reports nothing because it changes nothing, not because the diff stops looking."""
+    restructured = copy.deepcopy(SPEC)
+    for name in RESPONSE_SCHEMAS:
+        plain_object(restructured, name)
+    changed = copy.deepcopy(restructured)
+    component(changed, "MeetingType")["enum"].append("team")
+    unrequire(changed, "CreatedMeeting", "created_at")
+    for old in (SPEC, restructured):
+        changes = diff_specs(old, changed)
+        assert sorted((c.rule, c.where, c.part, c.field) for c in changes if c.level is Level.BREAKING) == [
+            ("response-property-became-optional", "POST /meetings", f"response {status} body", "data.created_at")
+            for status in ("200", "201")
+        ] + [
+            ("response-value-added", where, f"response {status} body", "data.meeting_type")
+            for where, status in (("GET /meetings/{id}", "200"), ("POST /meetings", "200"), ("POST /meetings", "201"))
+        ]
+
+
+def tiny_spec(request: dict[str, Any], response: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """A one-operation spec: POST /things with the given request and 200 response schemas."""
+    def body(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"content": {"application/json": {"schema": copy.deepcopy(schema)}}}
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/things": {"post": {
+            "requestBody": {"required": True, **body(request)},
+            "responses": {"200": {"description": "ok", **body(response)}},
+        }}},
+        "components": {"schemas": schemas},
+    }
+
+
+def test_recursive_schemas_are_followed_and_the_diff_ends() -> None:
+    node = {"type": "object", "properties": {
+        "name": {"type": "string"},
+        "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+    }}
+    old = tiny_spec({"$ref": "#/components/schemas/Node"}, {"$ref": "#/components/schemas/Node"}, {"Node": node})
+    new = copy.deepcopy(old)
+    new["components"]["schemas"]["Node"]["properties"]["name"]["maxLength"] = 10
+    changes = diff_specs(old, new)
+    request = {c.field for c in changes if c.part == "request body"}
+    assert {"name", "children[].name"} <= request
+    assert all(c.level is Level.BREAKING for c in changes if c.part == "request body")
+    assert all(c.level is Level.COMPATIBLE for c in changes if c.part == "response 200 body")
+
+
+@pytest.mark.parametrize("direction", ["request", "response"])
+def test_alternatives_are_matched_branch_by_branch(direction: str) -> None:
+    schemas = {
+        "Card": {"type": "object", "required": ["number"], "properties": {"number": {"type": "string"}}},
+        "Bank": {"type": "object", "required": ["iban"], "properties": {"iban": {"type": "string"}}},
+    }
+    payment = {"oneOf": [{"$ref": "#/components/schemas/Card"}, {"$ref": "#/components/schemas/Bank"}]}
+    old = tiny_spec(payment, payment, schemas)
+    fewer = copy.deepcopy(old)
+    for place in (fewer["paths"]["/things"]["post"]["requestBody"], fewer["paths"]["/things"]["post"]["responses"]["200"]):
+        place["content"]["application/json"]["schema"]["oneOf"].reverse()  # order does not matter...
+        place["content"]["application/json"]["schema"]["oneOf"].pop()  # ...but Card is gone (Bank was oneOf[1])
+    fewer["components"]["schemas"]["Bank"]["properties"]["iban"]["minLength"] = 15  # and Bank changed inside
+    part = "request body" if direction == "request" else "response 200 body"
+    found = {(c.rule, c.level, c.field) for c in diff_specs(old, fewer) if c.part == part}
+    if direction == "request":
+        assert found == {("request-alternative-removed", Level.BREAKING, ""),
+                         ("request-minLength-tightened", Level.BREAKING, "oneOf[1].iban")}
+    else:
+        assert found == {("response-alternative-removed", Level.COMPATIBLE, ""),
+                         ("response-minLength-tightened", Level.COMPATIBLE, "oneOf[1].iban")}
+    more = diff_specs(fewer, old)
+    assert {(c.rule, c.level) for c in more if c.part == part and "alternative" in c.rule} == {
+        (f"{direction}-alternative-added", Level.COMPATIBLE if direction == "request" else Level.BREAKING)}
