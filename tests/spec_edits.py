@@ -132,6 +132,7 @@ class Edit:
     level: str | None  # the worst level the diff must find; None: no change at all
     rule: str | tuple[str, ...] = ()  # a rule that must be found at that level
     places: int | None = None  # how many places it must be reported at (once each)
+    view: str | None = None  # "strict": found only in the strict view, and says so; "both": a fact of the docs
 
 
 def _do(*steps: Callable[[Spec], Any]) -> Callable[[Spec], None]:
@@ -182,7 +183,8 @@ BREAKING_EDITS = [
     Edit("request type changed (shared ScenarioId)", lambda s: component(s, "ScenarioId").__setitem__("type", "string"),
          BREAKING, "request-type-changed", 2),
     Edit("request length limit made a fact (shared SessionSettings)",
-         _put(_p("SessionSettings", "welcome_message"), "maxLength", 500), BREAKING, "request-maxLength-tightened", 2),
+         _put(_p("SessionSettings", "welcome_message"), "maxLength", 500), BREAKING,
+         "request-maxLength-tightened", 2, "both"),
     Edit("request minimum made a fact (shared MeetingControls)",
          _put(_p("MeetingControls", "meeting_duration_minutes"), "minimum", 5), BREAKING, "request-minimum-tightened", 2),
     Edit("request format added", _put(_p("CreateDynamicMeetingRequest", "email"), "format", "email"),
@@ -291,7 +293,7 @@ COMPATIBLE_EDITS = [
          COMPATIBLE, "security-alternative-added", 1),
     Edit("x-strict limit relaxed (strict view only)",
          lambda s: prop(s, "CreateMeetingRequest", "person_name")["x-strict"].__setitem__("maxLength", 500),
-         COMPATIBLE, "request-maxLength-relaxed", 1),
+         COMPATIBLE, "request-maxLength-relaxed", 1, "strict"),
     Edit("response additionalProperties closed (shared SessionMinutesInfo)",
          _put(lambda s: component(s, "SessionMinutesInfo"), "additionalProperties", False),
          COMPATIBLE, "response-additionalProperties-tightened", 4),
@@ -324,28 +326,28 @@ COMPATIBLE_EDITS = [
 POSSIBLY_EDITS = [
     Edit("x-strict limit tightened (strict view only)",
          lambda s: prop(s, "CreateMeetingRequest", "person_name")["x-strict"].__setitem__("maxLength", 100),
-         POSSIBLY, "request-maxLength-tightened", 1),
+         POSSIBLY, "request-maxLength-tightened", 1, "strict"),
     Edit("x-assumption reworded (shared ScenarioId)",
          _put(lambda s: component(s, "ScenarioId"), "x-assumption", "Ids run from 1 to 2^63-1."),
-         POSSIBLY, "assumption-changed", 2),
+         POSSIBLY, "assumption-changed", 2, "strict"),
     Edit("x-default-from otherwise moved under x-strict",
          lambda s: prop(s, "CreateDynamicMeetingRequest", "person_name").__setitem__(
              "x-default-from", {"join": ["first_name", "last_name"], "x-strict": {"otherwise": "Anonymous"}}),
-         POSSIBLY, "default-removed", 1),
+         POSSIBLY, "default-removed", 1, "both"),
     Edit("request field removed", lambda s: remove_prop(s, "CreateDynamicMeetingRequest", "user_metadata"),
-         POSSIBLY, "request-property-removed", 1),
+         POSSIBLY, "request-property-removed", 1, "both"),
     Edit("operationId renamed",
          _do(_put(lambda s: operation(s, *GET), "operationId", "readMeeting"),
              _put(lambda s: s["components"]["links"]["ReadCreatedMeeting"], "operationId", "readMeeting")),
          POSSIBLY, "operationId-changed", 1),
     Edit("strict-only error response removed", lambda s: operation(s, *CREATE)["responses"].pop("402"),
-         POSSIBLY, "response-status-removed", 1),
+         POSSIBLY, "response-status-removed", 1, "strict"),
     Edit("one of two success statuses removed", lambda s: operation(s, *CREATE)["responses"].pop("200"),
          POSSIBLY, "response-success-status-removed", 1),
     Edit("mock seed loses a scenario", lambda s: s["x-mock"]["scenarios"].pop(), POSSIBLY, "mock-setting-removed", 1),
     Edit("strict-only error body pattern changed",
          lambda s: component(s, "Error")["properties"]["error"]["properties"]["code"].__setitem__("pattern", "^[A-Z_]+$"),
-         POSSIBLY, "response-pattern-changed"),
+         POSSIBLY, "response-pattern-changed", None, "strict"),
     Edit("mock server marked production", _put(lambda s: s["servers"][1], "x-production", True),
          POSSIBLY, "production-mark-added", 1),
 ]

@@ -37,6 +37,9 @@ def test_each_edit_gets_its_level(edit: Edit) -> None:
     rules = (edit.rule,) if isinstance(edit.rule, str) else edit.rule
     hits = [c for c in changes if c.rule in rules and c.level.label == edit.level]
     assert hits, f"{edit.name}: expected a {edit.level} {rules}, found:\n{shown(changes)}"
+    if edit.view is not None:
+        assert {c.view.value for c in hits} == {edit.view}, shown(hits)
+        assert all(("strict view only" in c.text) == (edit.view == "strict") for c in hits), shown(hits)
     if edit.places is not None:
         places = {(c.where, c.part, c.field) for c in hits}
         assert len(places) == edit.places == len(hits), (
@@ -122,3 +125,36 @@ def test_alternatives_are_matched_branch_by_branch(direction: str) -> None:
     more = diff_specs(fewer, old)
     assert {(c.rule, c.level) for c in more if c.part == part and "alternative" in c.rule} == {
         (f"{direction}-alternative-added", Level.COMPATIBLE if direction == "request" else Level.BREAKING)}
+
+
+SPELLINGS = {
+    "type list / anyOf of types": ({"type": ["integer", "string"]}, {"anyOf": [{"type": "integer"}, {"type": "string"}]}),
+    "nullable type / anyOf with null": ({"type": ["string", "null"], "maxLength": 5},
+                                         {"anyOf": [{"type": "string", "maxLength": 5}, {"type": "null"}]}),
+    "nullable object / oneOf $ref or null": (
+        {"type": ["object", "null"], "required": ["a"], "properties": {"a": {"type": "integer"}}},
+        {"oneOf": [{"$ref": "#/components/schemas/A"}, {"type": "null"}]}),
+    "const with and without its type": ({"type": "string", "const": "x"}, {"const": "x"}),
+    "enum of one / const": ({"enum": ["x"]}, {"const": "x"}),
+    "whole numbers as 1.0": ({"enum": [1, 2]}, {"enum": [2.0, 1.0]}),
+    "allOf / merged object": (
+        {"allOf": [{"$ref": "#/components/schemas/A"}, {"required": ["b"], "properties": {"b": {"type": "string"}}}]},
+        {"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "integer"}, "b": {"type": "string"}}}),
+    "bounds in allOf / tightest bounds": (
+        {"allOf": [{"type": "integer", "minimum": 1, "maximum": 10}, {"minimum": 3, "maximum": 20}]},
+        {"type": "integer", "minimum": 3, "maximum": 10}),
+    "$ref / the same schema written out": (
+        {"$ref": "#/components/schemas/A"},
+        {"type": "object", "required": ["a"], "properties": {"a": {"type": "integer"}}}),
+}
+
+
+@pytest.mark.parametrize("name", SPELLINGS)
+@pytest.mark.parametrize("swap", [False, True], ids=["old-new", "new-old"])
+def test_spellings_of_one_schema_compare_equal(name: str, swap: bool) -> None:
+    one, other = SPELLINGS[name]
+    if swap:
+        one, other = other, one
+    schemas = {"A": {"type": "object", "required": ["a"], "properties": {"a": {"type": "integer"}}}}
+    changes = diff_specs(tiny_spec(one, one, schemas), tiny_spec(other, other, schemas))
+    assert changes == [], shown(changes)
