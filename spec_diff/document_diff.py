@@ -10,6 +10,7 @@ not compared on their own; only a component schema's name appearing or going awa
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
@@ -118,7 +119,7 @@ class DocumentDiff:
         if sorted(map(str, o.get("tags") or [])) != sorted(map(str, n.get("tags") or [])):
             self.add(Level.COMPATIBLE, "tags-changed", place, "tags changed", _at(new_op, "tags"), _at(old_op, "tags"))
         compare_annotations(_docs(o, _OPERATION_PARTS), _docs(n, _OPERATION_PARTS), place, self.findings,
-                            lambda k: _at(new_op, k), lambda k: _at(old_op, k))
+                            partial(_at, new_op), partial(_at, old_op))
         self._security(where, old_op, new_op)
         self._parameters(where, paths, old_item, old_op, new_item, new_op)
         self._request_body(where, old_op, new_op)
@@ -151,7 +152,7 @@ class DocumentDiff:
                          f"how requests authenticate changed: {_scheme_text(old_scheme.schema)} -> {_scheme_text(new_scheme.schema)}",
                          new_scheme.pointer, old_scheme.pointer)
             compare_annotations(old_scheme.schema, new_scheme.schema, scheme_place, self.findings,
-                                lambda k, s=new_scheme: _at(s, k), lambda k, s=old_scheme: _at(s, k))
+                                partial(_at, new_scheme), partial(_at, old_scheme))
 
     @staticmethod
     def _scheme(doc: dict[str, Any], refs: RefResolver, name: str) -> Located | None:
@@ -193,7 +194,7 @@ class DocumentDiff:
                              _at(new_p, keyword), _at(old_p, keyword))
             self.schemas.compare([_param_schema(old_p)], [_param_schema(new_p)], Place(where, place.part, REQUEST))
             compare_annotations(_docs(o, _PARAMETER_PARTS), _docs(n, _PARAMETER_PARTS), place, self.findings,
-                                lambda k: _at(new_p, k), lambda k: _at(old_p, k))
+                                partial(_at, new_p), partial(_at, old_p))
         for key, new_p in new_params.items():
             if key in old_params:
                 continue
@@ -251,7 +252,7 @@ class DocumentDiff:
             self.add(Level.COMPATIBLE, "request-body-became-optional", place, "the request body is now optional",
                      _at(new_body, "required"), _at(old_body, "required"))
         compare_annotations(_docs(old_body.schema, {"content", "required"}), _docs(new_body.schema, {"content", "required"}),
-                            place, self.findings, lambda k: _at(new_body, k), lambda k: _at(old_body, k))
+                            place, self.findings, partial(_at, new_body), partial(_at, old_body))
         self._content(where, "request body", REQUEST, old_body, new_body)
 
     def _content(self, where: str, part: str, direction: str, old: Located, new: Located) -> None:
@@ -350,7 +351,7 @@ class DocumentDiff:
         place = Place(where, f"response {status}", RESPONSE)
         if annotations:
             compare_annotations(_docs(old.schema, _RESPONSE_PARTS), _docs(new.schema, _RESPONSE_PARTS), place,
-                                self.findings, lambda k: _at(new, k), lambda k: _at(old, k))
+                                self.findings, partial(_at, new), partial(_at, old))
         self._content(where, f"response {status} body", RESPONSE, old, new)
         self._headers(where, status, old, new)
         self._links(place, old, new)
@@ -419,7 +420,7 @@ class DocumentDiff:
                          "now marked x-production: the contract suite refuses it unless told otherwise",
                          f"/servers/{j}/x-production", f"/servers/{i}")
             compare_annotations(_docs(old, {"url", "x-production", "variables"}), _docs(new, {"url", "x-production", "variables"}),
-                                place, self.findings, lambda k, j=j: f"/servers/{j}/{k}", lambda k, i=i: f"/servers/{i}/{k}")
+                                place, self.findings, partial(_under, f"/servers/{j}"), partial(_under, f"/servers/{i}"))
         for key, (j, new) in new_servers.items():
             if key not in old_servers:
                 self.add(Level.COMPATIBLE, "server-added", Place("servers", str(new.get("url"))),
@@ -447,7 +448,7 @@ class DocumentDiff:
                 compare_annotations({"x-assumption": was} if kind != "added" else {},
                                     {"x-assumption": now} if kind != "removed" else {},
                                     Place("x-mock", place.part, REQUEST, path[:-1]), self.findings,
-                                    lambda _k, p=pointer: p, lambda _k, p=pointer: p)
+                                    partial(_same, pointer), partial(_same, pointer))
             elif kind == "added":
                 self.add(Level.COMPATIBLE, "mock-setting-added", place, f"added: {_short(now)}", pointer)
             else:
@@ -461,6 +462,14 @@ class DocumentDiff:
 
 def _at(located: Located, key: str) -> str:
     return f"{located.pointer}/{escape_segment(key)}"
+
+
+def _under(pointer: str, key: str) -> str:
+    return f"{pointer}/{escape_segment(key)}"
+
+
+def _same(pointer: str, _key: str) -> str:
+    return pointer
 
 
 def _docs(node: dict[str, Any], parts: set[str]) -> dict[str, Any]:

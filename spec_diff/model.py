@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 
 class Level(enum.IntEnum):
@@ -53,7 +53,7 @@ class Change:
     new_pointer: str | None = None  # JSON pointer in NEW where the change is written (or its nearest parent)
     old_pointer: str | None = None
     view: View = View.BOTH
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:

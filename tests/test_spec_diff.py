@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from meetings_spec import load_spec
-from spec_diff import Change, Level, View, diff_specs
+from spec_diff import Change, Level, diff_specs
 from tests.spec_edits import (BREAKING_EDITS, COMPATIBLE_EDITS, EDITS, RESPONSE_SCHEMAS, Edit, component, plain_object,
                                unrequire)
 
