@@ -53,7 +53,6 @@ class Change:
     new_pointer: str | None = None  # JSON pointer in NEW where the change is written (or its nearest parent)
     old_pointer: str | None = None
     view: View = View.BOTH
-    notes: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
@@ -68,13 +67,8 @@ class Change:
     @property
     def text(self) -> str:
         """The message, with the view it applies to when that is not both."""
-        extra = [STRICT_ONLY_NOTE] if self.view is View.STRICT else []
-        return "; ".join([self.message, *self.notes, *extra])
+        return f"{self.message}; {STRICT_ONLY_NOTE}" if self.view is View.STRICT else self.message
 
     def in_view(self, view: View, level: Level | None = None) -> Change:
         return replace(self, view=view, level=self.level if level is None else level)
 
-
-def worst(changes: list[Change]) -> Level | None:
-    """The highest level among ``changes``; None when there are none."""
-    return max((change.level for change in changes), default=None)

@@ -68,10 +68,9 @@ class Findings:
         old_pointer: str | None = None,
         *,
         view: View = View.BOTH,
-        notes: tuple[str, ...] = (),
     ) -> None:
         change = Change(level, rule, place.where, place.part, place.field, message,
-                        new_pointer, old_pointer, view, notes)
+                        new_pointer, old_pointer, view)
         if change.key not in self._seen:
             self._seen.add(change.key)
             self.changes.append(change)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from spec_diff.model import Change, Level
@@ -26,7 +26,6 @@ class Report:
     fail_on: Level = Level.BREAKING
     verdict: str | None = None  # a closing sentence of ``check``, when it decides otherwise than the levels
     exit_status: int | None = None  # set by ``check`` when it decides otherwise than the levels
-    notes: list[str] = field(default_factory=list)
 
     @property
     def failing(self) -> list[Change]:
@@ -71,7 +70,6 @@ def text(report: Report) -> str:
                 line = report.new_line(change)
                 at = f"  [{report.new.file}:{line}]" if line else ""
                 lines.append(f"  {change.location}: {change.text}{at}")
-    lines += report.notes
     lines.append(report.summary())
     if report.verdict:
         lines.append(report.verdict)
