@@ -301,44 +301,51 @@ class DocumentDiff:
     # ------------------------------------------------------------------ responses
 
     def _responses(self, where: str, old_op: Located, new_op: Located) -> None:
-        old_responses = old_op.schema.get("responses") or {}
-        new_responses = new_op.schema.get("responses") or {}
-        old_success = [s for s in old_responses if str(s).startswith("2")]
-        for status in old_responses:
+        old_keys = _status_keys(old_op.schema.get("responses") or {})
+        new_keys = _status_keys(new_op.schema.get("responses") or {})
+
+        def old_response(status: str) -> Located:
+            return deref(self.old_refs, old_op.child("responses", old_keys[status]))
+
+        def new_response(status: str) -> Located:
+            return deref(self.new_refs, new_op.child("responses", new_keys[status]))
+
+        old_success = [s for s in old_keys if s.startswith("2")]
+        removed_at = _at(new_op, "responses")
+        for status in old_keys:
             place = Place(where, f"response {status}", RESPONSE)
-            old_resp = deref(self.old_refs, old_op.child("responses", status))
-            if status in new_responses:
-                self._response(where, str(status), old_resp, deref(self.new_refs, new_op.child("responses", status)))
+            if status in new_keys:
+                self._response(where, status, old_response(status), new_response(status))
                 continue
-            cover = _covering(str(status), new_responses)
-            removed_at = _at(new_op, "responses")
+            old_resp = old_response(status)
+            cover = _covering(status, new_keys)
             if cover is not None:
                 self.add(Level.POSSIBLY_BREAKING, "response-status-merged", place,
                          f"status {status} no longer listed; it falls under {cover} now", removed_at, old_resp.pointer)
-                self._response(where, str(status), old_resp, deref(self.new_refs, new_op.child("responses", cover)),
-                               annotations=False)
-            elif str(status).startswith("2") and not any(s in new_responses for s in old_success):
+                self._response(where, status, old_resp, new_response(cover), annotations=False)
+            elif status.startswith("2") and not any(s in new_keys for s in old_success):
                 self.add(Level.BREAKING, "response-success-status-removed", place,
-                         f"success status {status} removed, and no other success status of OLD remains", removed_at, old_resp.pointer)
-            elif str(status).startswith("2"):
+                         f"success status {status} removed, and no other success status of OLD remains",
+                         removed_at, old_resp.pointer)
+            elif status.startswith("2"):
                 self.add(Level.POSSIBLY_BREAKING, "response-success-status-removed", place,
                          f"success status {status} removed (a client written against OLD handles the other ones too, "
                          "but code that only ever saw this one may not)", removed_at, old_resp.pointer)
             else:
                 self.add(Level.POSSIBLY_BREAKING, "response-status-removed", place,
-                         f"status {status} removed: what it answered may now come as another status", removed_at, old_resp.pointer)
-        for status in new_responses:
-            if status in old_responses:
+                         f"status {status} removed: what it answered may now come as another status",
+                         removed_at, old_resp.pointer)
+        for status in new_keys:
+            if status in old_keys:
                 continue
             place = Place(where, f"response {status}", RESPONSE)
-            new_resp = deref(self.new_refs, new_op.child("responses", status))
-            cover = _covering(str(status), old_responses)
+            new_resp = new_response(status)
+            cover = _covering(status, old_keys)
             if cover is not None:
                 self.add(Level.COMPATIBLE, "response-status-split", place,
                          f"status {status} now described on its own (it fell under {cover})", new_resp.pointer)
-                self._response(where, str(status), deref(self.old_refs, old_op.child("responses", cover)), new_resp,
-                               annotations=False)
-            elif str(status).startswith("2"):
+                self._response(where, status, old_response(cover), new_resp, annotations=False)
+            elif status.startswith("2"):
                 self.add(Level.POSSIBLY_BREAKING, "response-success-status-added", place,
                          f"new success status {status}: a client that checks for OLD's success status may not expect it",
                          new_resp.pointer)
@@ -514,13 +521,17 @@ def _media_match(media: str, content: dict[str, Any]) -> str | None:
     return None
 
 
-def _covering(status: str, responses: dict[str, Any]) -> str | None:
-    """The range (``4XX``) or ``default`` response of ``responses`` that answers ``status`` when it is not listed."""
-    if status[:1].isdigit() and len(status) == 3 and status.isdigit():
-        for key in responses:
-            if str(key).upper() == f"{status[0]}XX":
-                return str(key)
-    if status != "default" and "default" in responses:
+def _status_keys(responses: dict[Any, Any]) -> dict[str, Any]:
+    """Response keys as text, ranges in capitals (``4xx`` is ``4XX``; YAML reads an unquoted 200 as a
+    number), each to the key as written."""
+    return {str(key).upper() if re.fullmatch(r"[1-5][xX][xX]", str(key)) else str(key): key for key in responses}
+
+
+def _covering(status: str, statuses: dict[str, Any]) -> str | None:
+    """The range (``4XX``) or ``default`` among ``statuses`` that answers ``status`` when it is not listed."""
+    if len(status) == 3 and status.isdigit() and f"{status[0]}XX" in statuses:
+        return f"{status[0]}XX"
+    if status != "default" and "default" in statuses:
         return "default"
     return None
 

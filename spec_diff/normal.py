@@ -39,7 +39,7 @@ MEANINGFUL_NOTES = frozenset({"default", "readOnly", "writeOnly"})
 
 def canonical(value: Any) -> str:
     """One spelling of a JSON value: keys sorted, ``1.0`` as ``1`` (JSON Schema treats them as equal)."""
-    return json.dumps(_integral(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(_integral(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _integral(value: Any) -> Any:

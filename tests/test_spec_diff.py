@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import Any
 
 import pytest
@@ -158,3 +159,17 @@ def test_spellings_of_one_schema_compare_equal(name: str, swap: bool) -> None:
     schemas = {"A": {"type": "object", "required": ["a"], "properties": {"a": {"type": "integer"}}}}
     changes = diff_specs(tiny_spec(one, one, schemas), tiny_spec(other, other, schemas))
     assert changes == [], shown(changes)
+
+
+def test_yaml_spellings_of_statuses_and_dates_are_read_as_json() -> None:
+    """YAML reads an unquoted 200 as a number and an unquoted date as a date: neither is a change."""
+    written = tiny_spec({"type": "object"}, {"type": "object", "examples": [{"at": "2024-01-15T10:40:00Z"}]}, {})
+    unquoted = copy.deepcopy(written)
+    operation_ = unquoted["paths"]["/things"]["post"]
+    operation_["responses"] = {200: operation_["responses"]["200"], "4xx": {"description": "any"}}
+    written["paths"]["/things"]["post"]["responses"]["4XX"] = {"description": "any"}
+    example = operation_["responses"][200]["content"]["application/json"]["schema"]["examples"][0]
+    example["at"] = datetime.datetime(2024, 1, 15, 10, 40, tzinfo=datetime.timezone.utc)
+    assert [c.rule for c in diff_specs(written, unquoted)] == ["examples-changed"]  # the date, now a date
+    example["at"] = "2024-01-15T10:40:00Z"
+    assert diff_specs(written, unquoted) == []
