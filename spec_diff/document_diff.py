@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from meetings_spec.refs import RefResolver, escape_segment
 from meetings_spec.views import HTTP_METHODS
-from spec_diff.model import Change, Level
+from spec_diff.model import Level
 from spec_diff.normal import DOCUMENTATION, CachedRefs, Located, canonical
 from spec_diff.place import REQUEST, RESPONSE, Findings, Place
 from spec_diff.rules import compare_annotations
@@ -67,12 +67,12 @@ class DocumentDiff:
         self.findings = Findings()
         self.schemas = SchemaDiff(self.old_refs, self.new_refs, self.findings)
 
-    def run(self) -> list[Change]:
+    def run(self) -> Findings:
         self._servers()
         self._operations()
         self._component_names()
         self._mock_settings()
-        return self.findings.changes
+        return self.findings
 
     def add(self, level: Level, rule: str, place: Place, message: str,
             new_pointer: str | None = None, old_pointer: str | None = None) -> None:

@@ -18,6 +18,7 @@ from meetings_spec.refs import RefResolver, escape_segment
 from meetings_spec.views import HTTP_METHODS, View as SpecView, contract_view
 from spec_diff.document_diff import DocumentDiff
 from spec_diff.model import Change, Level, View
+from spec_diff.place import Findings
 from spec_diff.source import InputError
 
 
@@ -33,11 +34,22 @@ def diff_specs(old: dict[str, Any], new: dict[str, Any], labels: tuple[str, str]
     return sorted(merge_views(lenient, strict), key=lambda change: -change.level)
 
 
-def merge_views(lenient: list[Change], strict: list[Change]) -> list[Change]:
-    """Lenient findings as they are; strict-only findings marked so, a breaking one lowered to possibly breaking."""
-    merged = list(lenient)
-    seen = {change.key[:4] for change in lenient}  # rule and place: once per place, whatever the wording
-    for change in strict:
+def merge_views(lenient: Findings, strict: Findings) -> list[Change]:
+    """Lenient findings at their level; strict-only findings lowered to at most possibly breaking.
+
+    A finding is the same in both views when its rule and place are (once per place, whatever
+    the wording). One seen in a single view says which, when the other view has that part too
+    (a response that exists only in the lenient view, such as a tolerated 201, goes unremarked).
+    """
+    in_strict = {change.key[:4] for change in strict.changes}
+
+    def lenient_only(change: Change) -> bool:
+        return (change.view is View.BOTH and change.key[:4] not in in_strict
+                and (change.where, change.part) in strict.compared)
+
+    merged = [change.in_view(View.LENIENT) if lenient_only(change) else change for change in lenient.changes]
+    seen = {change.key[:4] for change in lenient.changes}
+    for change in strict.changes:
         if change.key[:4] in seen:
             continue
         seen.add(change.key[:4])

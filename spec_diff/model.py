@@ -32,11 +32,17 @@ class View(enum.Enum):
 
     BOTH = "both"  # the docs' facts: every server, and the mock
     STRICT = "strict"  # only the strict view: the mock's assumptions (x-strict, x-only-in: strict, x-assumption)
+    LENIENT = "lenient"  # only the lenient view: what a real server is held to (x-strict overrides it in the strict one)
 
 
 STRICT_ONLY_NOTE = (
     "strict view only: it changes an assumption of the mock (x-strict, x-only-in: strict or x-assumption), "
     "not a fact of the docs"
+)
+
+LENIENT_ONLY_NOTE = (
+    "lenient view only: it changes what a real server is held to; the mock's strict view is unchanged "
+    "(x-strict holds its own value there)"
 )
 
 
@@ -67,7 +73,8 @@ class Change:
     @property
     def text(self) -> str:
         """The message, with the view it applies to when that is not both."""
-        return f"{self.message}; {STRICT_ONLY_NOTE}" if self.view is View.STRICT else self.message
+        note = {View.STRICT: STRICT_ONLY_NOTE, View.LENIENT: LENIENT_ONLY_NOTE}.get(self.view)
+        return f"{self.message}; {note}" if note else self.message
 
     def in_view(self, view: View, level: Level | None = None) -> Change:
         return replace(self, view=view, level=self.level if level is None else level)

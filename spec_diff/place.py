@@ -56,6 +56,7 @@ class Findings:
     """The changes found so far, each kept once per place."""
 
     changes: list[Change] = field(default_factory=list)
+    compared: set[tuple[str, str]] = field(default_factory=set)  # (where, part) of every schema compared
     _seen: set[tuple[str, str, str, str, str]] = field(default_factory=set)
 
     def add(

@@ -51,6 +51,8 @@ class SchemaDiff:
         NEW, each pair compared in full, and an alternative without a partner is one removed
         (narrower) or added (wider).
         """
+        if not place.path:
+            self.findings.compared.add((place.where, place.part))
         if self.same(old, new):
             return
         o, n = flatten_all(old, self.old_refs), flatten_all(new, self.new_refs)

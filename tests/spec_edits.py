@@ -132,7 +132,7 @@ class Edit:
     level: str | None  # the worst level the diff must find; None: no change at all
     rule: str | tuple[str, ...] = ()  # a rule that must be found at that level
     places: int | None = None  # how many places it must be reported at (once each)
-    view: str | None = None  # "strict": found only in the strict view, and says so; "both": a fact of the docs
+    view: str | None = None  # "strict" / "lenient": found in that view only, and says so; "both": in both views
 
 
 def _do(*steps: Callable[[Spec], Any]) -> Callable[[Spec], None]:
@@ -184,7 +184,7 @@ BREAKING_EDITS = [
          BREAKING, "request-type-changed", 2),
     Edit("request length limit made a fact (shared SessionSettings)",
          _put(_p("SessionSettings", "welcome_message"), "maxLength", 500), BREAKING,
-         "request-maxLength-tightened", 2, "both"),
+         "request-maxLength-tightened", 2, "lenient"),
     Edit("request minimum made a fact (shared MeetingControls)",
          _put(_p("MeetingControls", "meeting_duration_minutes"), "minimum", 5), BREAKING, "request-minimum-tightened", 2),
     Edit("request format added", _put(_p("CreateDynamicMeetingRequest", "email"), "format", "email"),
@@ -333,7 +333,7 @@ POSSIBLY_EDITS = [
     Edit("x-default-from otherwise moved under x-strict",
          lambda s: prop(s, "CreateDynamicMeetingRequest", "person_name").__setitem__(
              "x-default-from", {"join": ["first_name", "last_name"], "x-strict": {"otherwise": "Anonymous"}}),
-         POSSIBLY, "default-removed", 1, "both"),
+         POSSIBLY, "default-removed", 1, "lenient"),
     Edit("request field removed", lambda s: remove_prop(s, "CreateDynamicMeetingRequest", "user_metadata"),
          POSSIBLY, "request-property-removed", 1, "both"),
     Edit("operationId renamed",

@@ -41,6 +41,7 @@ def test_each_edit_gets_its_level(edit: Edit) -> None:
     if edit.view is not None:
         assert {c.view.value for c in hits} == {edit.view}, shown(hits)
         assert all(("strict view only" in c.text) == (edit.view == "strict") for c in hits), shown(hits)
+        assert all(("lenient view only" in c.text) == (edit.view == "lenient") for c in hits), shown(hits)
     if edit.places is not None:
         places = {(c.where, c.part, c.field) for c in hits}
         assert len(places) == edit.places == len(hits), (
