@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 
-.PHONY: test mock contract fixtures bench venv clean
+.PHONY: test mock contract fixtures bench venv clean spec-check release-spec
 
 # make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock;
 # make contract BASE_URL=https://staging.example.com ARGS='--contract-strict' passes them to pytest.
@@ -49,6 +49,16 @@ fixtures: $(STAMP)
 # Load-test the mock (started as make mock starts it) against Prism; installs wrk and Prism if missing.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(ARGS)
+
+# Which changes since the latest release in openapi/released/ would break a client (waterrai-spec check);
+# ARGS='--format markdown' or '--fail-on possibly-breaking' pass through. make test runs the same check.
+spec-check: $(STAMP)
+	$(BIN)/waterrai-spec check --spec openapi/meetings.yaml --released openapi/released $(ARGS)
+
+# Keep openapi/meetings.yaml as openapi/released/<info.version>.yaml (refused if that version exists with
+# other content, or if the spec breaks the latest release without a new major info.version). Commit the file.
+release-spec: $(STAMP)
+	$(BIN)/waterrai-spec release --spec openapi/meetings.yaml --released openapi/released
 
 clean:
 	rm -rf $(VENV) build *.egg-info

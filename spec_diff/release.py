@@ -1,0 +1,118 @@
+"""Released specs: ``openapi/released/<info.version>.yaml``, one file per release, never rewritten.
+
+``check`` holds the working spec to the latest release: a breaking change needs a new major
+``info.version`` (for 0.x versions, a new minor one, as semantic versioning has it).
+``release`` copies the working spec there once it passes that check.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from spec_diff.engine import diff_specs
+from spec_diff.model import Level
+from spec_diff.report import Report
+from spec_diff.source import InputError, SpecSource, read_source
+
+SUFFIX = ".yaml"
+
+
+@dataclass(frozen=True)
+class Release:
+    version: Version
+    path: Path
+
+
+def released(directory: Path) -> list[Release]:
+    """The releases kept in ``directory``, oldest first (files named ``<version>.yaml``)."""
+    found = []
+    for path in directory.glob(f"*{SUFFIX}") if directory.is_dir() else []:
+        try:
+            found.append(Release(Version(path.name[: -len(SUFFIX)]), path))
+        except InvalidVersion:
+            continue
+    return sorted(found, key=lambda release: release.version)
+
+
+def spec_version(source: SpecSource) -> Version:
+    raw = (source.document.get("info") or {}).get("version")
+    try:
+        return Version(str(raw))
+    except InvalidVersion as exc:
+        raise InputError(f"{source.label}: info.version {raw!r} is not a version number such as 1.2.0") from exc
+
+
+def is_new_major(new: Version, old: Version) -> bool:
+    """Whether ``new`` may break ``old``: a higher major, or for 0.x a higher minor."""
+    if new.major != old.major:
+        return new.major > old.major
+    return new.major == 0 and new.minor > old.minor
+
+
+def check(spec: str, directory: Path, fail_on: Level = Level.BREAKING) -> Report:
+    """Compare ``spec`` with the latest release in ``directory``; the report's status is the verdict."""
+    new = read_source(spec)
+    new_version = spec_version(new)
+    releases = released(directory)
+    if not releases:
+        report = Report(new, new, [], fail_on)
+        report.verdict = f"no release in {directory} yet: nothing to hold {spec} to"
+        return report
+    latest = releases[-1]
+    old = read_source(str(latest.path))
+    if spec_version(old) != latest.version:
+        raise InputError(f"{latest.path}: its info.version is {spec_version(old)}, not the {latest.version} its name says")
+    report = Report(old, new, diff_specs(old.document, new.document, (old.label, new.label)), fail_on)
+    if new_version < latest.version:
+        report.exit_status = 1
+        report.verdict = f"info.version {new_version} is older than the latest release, {latest.version}"
+    elif report.failing and is_new_major(new_version, latest.version):
+        report.exit_status = 0
+        report.verdict = (f"allowed: info.version {new_version} is a new major version over the latest release, "
+                          f"{latest.version}")
+    elif report.failing:
+        report.verdict = (f"{len(report.failing)} change(s) at or above {fail_on.label} since release {latest.version}: "
+                          f"undo them, or raise info.version to a new major version ({latest.version.major + 1}.0.0)")
+    else:
+        report.verdict = f"keeps release {latest.version}"
+    return report
+
+
+def release(spec: str, directory: Path) -> tuple[int, str]:
+    """Copy ``spec`` to ``directory/<info.version>.yaml`` if it passes ``check``. Returns (status, message)."""
+    source = read_source(spec)
+    version = spec_version(source)
+    target = directory / f"{version}{SUFFIX}"
+    text = Path(spec).read_bytes()
+    if target.exists():
+        if target.read_bytes() == text:
+            return 0, f"{target} already holds this spec: nothing to do"
+        return 1, (f"{target} already holds another spec released as {version}; a release is never rewritten: "
+                   "raise info.version")
+    verdict = check(spec, directory)
+    if verdict.status != 0:
+        return 1, f"not released: {verdict.verdict}"
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        _write_atomically(target, text)
+    except FileExistsError:
+        return 1, f"{target} appeared while releasing; a release is never rewritten: look at it, then try again"
+    return 0, f"released {spec} as {target}"
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write ``target`` whole or not at all, and never over a file that appeared meanwhile."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.link(temporary, target)  # fails if target exists: a release is never rewritten
+    finally:
+        Path(temporary).unlink(missing_ok=True)

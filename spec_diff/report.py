@@ -1,0 +1,192 @@
+"""The diff's findings in the formats readers' tools take: text, JSON, Markdown, JUnit XML, GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from spec_diff.model import Change, Level
+from spec_diff.source import SpecSource
+
+FORMATS = ("text", "json", "markdown", "junit", "github")
+_GITHUB_COMMAND = {Level.BREAKING: "error", Level.POSSIBLY_BREAKING: "warning", Level.COMPATIBLE: "notice"}
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass
+class Report:
+    """What one comparison found, and how it ends."""
+
+    old: SpecSource
+    new: SpecSource
+    changes: list[Change]
+    fail_on: Level = Level.BREAKING
+    verdict: str | None = None  # a closing sentence of ``check``, when it decides otherwise than the levels
+    exit_status: int | None = None  # set by ``check`` when it decides otherwise than the levels
+
+    @property
+    def failing(self) -> list[Change]:
+        return [change for change in self.changes if change.level >= self.fail_on]
+
+    @property
+    def status(self) -> int:
+        if self.exit_status is not None:
+            return self.exit_status
+        return 1 if self.failing else 0
+
+    def counts(self) -> dict[str, int]:
+        return {level.label: sum(1 for c in self.changes if c.level is level) for level in reversed(Level)}
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n} {label}" for label, n in self.counts().items())
+        return f"{counts}: {'fails' if self.status else 'passes'} (--fail-on {self.fail_on.option})"
+
+    def new_line(self, change: Change) -> int | None:
+        return self.new.line_of(change.new_pointer)
+
+    def old_line(self, change: Change) -> int | None:
+        return self.old.line_of(change.old_pointer)
+
+
+def render(report: Report, fmt: str) -> str:
+    renderers: dict[str, Callable[[Report], str]] = {
+        "text": text, "json": as_json, "markdown": markdown, "junit": junit, "github": github,
+    }
+    return renderers[fmt](report)
+
+
+def text(report: Report) -> str:
+    lines = [f"waterrai-spec diff: {report.old.label} -> {report.new.label}"]
+    if not report.changes:
+        lines.append("no changes")
+    for level in reversed(Level):
+        found = [c for c in report.changes if c.level is level]
+        if found:
+            lines.append(f"{level.label.upper()} ({len(found)})")
+            for change in found:
+                line = report.new_line(change)
+                at = f"  [{report.new.file}:{line}]" if line else ""
+                lines.append(f"  {change.location}: {change.text}{at}")
+    lines.append(report.summary())
+    if report.verdict:
+        lines.append(report.verdict)
+    return "\n".join(lines) + "\n"
+
+
+def as_json(report: Report) -> str:
+    def side(source: SpecSource, pointer: str | None, line: int | None) -> dict[str, Any]:
+        return {"file": source.file, "pointer": pointer, "line": line}
+
+    document = {
+        "old": report.old.label,
+        "new": report.new.label,
+        "fail_on": report.fail_on.option,
+        "exit_status": report.status,
+        "summary": report.counts(),
+        "verdict": report.verdict,
+        "changes": [
+            {
+                "level": change.level.label,
+                "rule": change.rule,
+                "where": change.where,
+                "part": change.part,
+                "field": change.field,
+                "message": change.message,
+                "view": change.view.value,
+                "text": change.text,
+                "new": side(report.new, change.new_pointer, report.new_line(change)),
+                "old": side(report.old, change.old_pointer, report.old_line(change)),
+            }
+            for change in report.changes
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def markdown(report: Report) -> str:
+    counts = report.counts()
+    lines = [
+        f"### Spec diff: `{report.old.label}` → `{report.new.label}`",
+        "",
+        ", ".join(f"**{n} {label}**" if n and label != "compatible" else f"{n} {label}" for label, n in counts.items())
+        + f" — {'fails' if report.status else 'passes'} (`--fail-on {report.fail_on.option}`)",
+        "",
+    ]
+    if report.changes:
+        lines += ["| level | where | change |", "|---|---|---|"]
+        for change in report.changes:
+            line = report.new_line(change)
+            at = f" (`{report.new.file}:{line}`)" if line else ""
+            where = f"`{change.where}` {change.part}" + (f" `{change.field}`" if change.field else "")
+            lines.append(f"| {change.level.label} | {_cell(where)} | {_cell(change.text)}{at} |")
+    else:
+        lines.append("No changes.")
+    if report.verdict:
+        lines += ["", report.verdict]
+    return "\n".join(lines) + "\n"
+
+
+def junit(report: Report) -> str:
+    """One test case per change; those at or above ``--fail-on`` fail. No change: one passing case."""
+    suites = ET.Element("testsuites", name="waterrai-spec diff")
+    suite = ET.SubElement(suites, "testsuite", name=_xml(f"spec diff {report.old.label} -> {report.new.label}"))
+    failures = 0
+    for change in report.changes:
+        case = ET.SubElement(suite, "testcase", classname=f"spec-diff.{change.level.option}",
+                             name=_xml(f"{change.location}: {change.rule}"), file=_xml(report.new.file))
+        line = report.new_line(change)
+        if line:
+            case.set("line", str(line))
+        if change.level >= report.fail_on and report.exit_status in (None, 1):
+            failures += 1
+            failure = ET.SubElement(case, "failure", type=change.level.label, message=_xml(change.text))
+            failure.text = _xml(f"{change.level.label}: {change.location}: {change.text}")
+        else:
+            ET.SubElement(case, "system-out").text = _xml(f"{change.level.label}: {change.text}")
+    if not report.changes:
+        ET.SubElement(suite, "testcase", classname="spec-diff", name="no changes")
+    if report.verdict:
+        ET.SubElement(suite, "system-out").text = _xml(report.verdict)
+    tests = str(max(len(report.changes), 1))
+    for element in (suites, suite):
+        element.set("tests", tests)
+        element.set("failures", str(failures))
+        element.set("errors", "0")
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def github(report: Report) -> str:
+    """Workflow commands GitHub shows on the pull request's lines: error, warning or notice per level."""
+    lines = []
+    for change in report.changes:
+        properties = [f"file={_gh_property(report.new.file)}"]
+        line = report.new_line(change)
+        if line:
+            properties.append(f"line={line}")
+        properties.append(f"title={_gh_property(f'{change.level.label}: {change.rule}')}")
+        message = f"{change.location}: {change.text}"
+        lines.append(f"::{_GITHUB_COMMAND[change.level]} {','.join(properties)}::{_gh_data(message)}")
+    lines.append(f"::notice title=waterrai-spec diff::{_gh_data(report.summary())}")
+    if report.verdict:
+        lines.append(f"::notice title=waterrai-spec check::{_gh_data(report.verdict)}")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _xml(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value)
+
+
+def _gh_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(value: str) -> str:
+    return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
