@@ -330,10 +330,9 @@ POSSIBLY_EDITS = [
     Edit("x-assumption reworded (shared ScenarioId)",
          _put(lambda s: component(s, "ScenarioId"), "x-assumption", "Ids run from 1 to 2^63-1."),
          POSSIBLY, "assumption-changed", 2, "strict"),
-    Edit("x-default-from otherwise moved under x-strict",
-         lambda s: prop(s, "CreateDynamicMeetingRequest", "person_name").__setitem__(
-             "x-default-from", {"join": ["first_name", "last_name"], "x-strict": {"otherwise": "Anonymous"}}),
-         POSSIBLY, "default-removed", 1, "lenient"),
+    Edit("x-default-from otherwise changed in the strict view only",
+         lambda s: prop(s, "CreateDynamicMeetingRequest", "person_name")["x-strict"]["x-default-from"].__setitem__("otherwise", "Guest"),
+         POSSIBLY, "default-changed", 1, "strict"),
     Edit("request field removed", lambda s: remove_prop(s, "CreateDynamicMeetingRequest", "user_metadata"),
          POSSIBLY, "request-property-removed", 1, "both"),
     Edit("operationId renamed",
