@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 
-.PHONY: test mock contract fixtures bench venv clean spec-check release-spec
+.PHONY: test mock contract fixtures bench venv clean spec-check release-spec client-tools
 
 # make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock;
 # make contract BASE_URL=https://staging.example.com ARGS='--contract-strict' passes them to pytest.
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) client-tools
 	$(BIN)/python -m pytest
 
 # The fixtures' JavaScript snippets run in Node with playwright-core, pinned in tests/fixtures_node
@@ -60,5 +60,23 @@ spec-check: $(STAMP)
 release-spec: $(STAMP)
 	$(BIN)/waterrai-spec release --spec openapi/meetings.yaml --released openapi/released
 
+# Typed clients (tests/test_typed_clients.py): openapi-python-client in a venv of its own, and the
+# pinned npm tools (openapi-typescript, tsc, Spectral) in clients/; without npm those tests skip.
+CLIENT_VENV  := .venv-clients
+CLIENT_STAMP := $(CLIENT_VENV)/.installed-stamp
+NPM_STAMP    := clients/node_modules/.installed-stamp
+
+client-tools: $(CLIENT_STAMP) $(NPM_STAMP)
+
+$(CLIENT_STAMP): clients/python/requirements.txt
+	@test -x $(CLIENT_VENV)/bin/python || $(PYTHON) -m venv $(CLIENT_VENV)
+	$(CLIENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r clients/python/requirements.txt
+	@touch $@
+
+$(NPM_STAMP): clients/package.json clients/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd clients && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
+	else echo "npm not found: the TypeScript and Spectral tests will be skipped" >&2; fi
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(CLIENT_VENV) clients/node_modules tests/fixtures_node/node_modules build *.egg-info

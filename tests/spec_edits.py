@@ -7,6 +7,8 @@ the spec that keeps its facts (issue 16 turns the response schemas into plain ob
 
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -97,29 +99,16 @@ def reorder(node: Any) -> Any:
     return node
 
 
-def plain_object(spec: Spec, name: str) -> None:
-    """Rewrite ``name``'s ``allOf`` overrides as one plain object with ``$ref``'d parts, as issue 16 does."""
-    from meetings_spec.refs import RefResolver
-
-    refs = RefResolver(spec)
-    schema = component(spec, name)
-    properties: dict[str, Any] = {}
-    required: list[str] = []
-    for branch in schema["allOf"]:
-        part = refs.deref(branch)
-        for key, sub in part.get("properties", {}).items():
-            if key in properties:
-                base = {k: v for k, v in refs.deref(properties[key]).items() if k != "description"}
-                sub = sub if base == {"type": "object"} else {**base, **sub}
-            properties[key] = sub
-        required += [r for r in part.get("required", []) if r not in required]
-    spec["components"]["schemas"][name] = {
-        "type": "object", "description": schema["description"], "required": required, "properties": properties,
-    }
+#: The answers' meetings, which share each field by $ref (issue 16).
+MEETINGS = ("CreatedMeeting", "DynamicMeeting", "StoredMeeting")
 
 
-RESPONSE_SCHEMAS = ("CreatedMeeting", "DynamicMeeting", "StoredMeeting",
-                    "CreateMeetingResponse", "CreateDynamicMeetingResponse", "MeetingResponse")
+def inline_ref(spec: Spec, field: str) -> None:
+    """Write each meeting's ``$ref`` to a shared field schema out in place: the same schema."""
+    for name in MEETINGS:
+        properties = component(spec, name)["properties"]
+        target = properties[field]["$ref"].rsplit("/", 1)[1]
+        properties[field] = copy.deepcopy(component(spec, target))
 
 
 # ---------------------------------------------------------------------- the edits
@@ -189,7 +178,7 @@ BREAKING_EDITS = [
          _put(_p("MeetingControls", "meeting_duration_minutes"), "minimum", 5), BREAKING, "request-minimum-tightened", 2),
     Edit("request format added", _put(_p("CreateDynamicMeetingRequest", "email"), "format", "email"),
          BREAKING, "request-format-added", 1),
-    Edit("response format removed (shared Meeting)", _drop(_p("Meeting", "room_url"), "format"),
+    Edit("response format removed (shared MeetingRoomUrl)", _drop(lambda s: component(s, "MeetingRoomUrl"), "format"),
          BREAKING, "response-format-removed", 5),
     Edit("shared enum widened (MeetingType: requests fine, responses break)",
          lambda s: component(s, "MeetingType")["enum"].append("team"), BREAKING, "response-value-added", 3),
@@ -210,9 +199,9 @@ BREAKING_EDITS = [
     Edit("x-query-params loses a parameter",
          lambda s: prop(s, "CreateDynamicMeetingResponse", "meeting_url")["x-query-params"].pop("membership_id"),
          BREAKING, "query-params-param-removed", 2),
-    Edit("x-initial-value changed", _put(_p("Meeting", "status"), "x-initial-value", "pending"),
+    Edit("x-initial-value changed", _put(lambda s: component(s, "MeetingStatus"), "x-initial-value", "pending"),
          BREAKING, "initial-value-changed", 5),
-    Edit("x-mutable added", _put(_p("Meeting", "person_name"), "x-mutable", True), BREAKING, "mutable-added", 5),
+    Edit("x-mutable added", _put(lambda s: component(s, "MeetingPersonName"), "x-mutable", True), BREAKING, "mutable-added", 5),
     Edit("x-non-increasing removed", _drop(_p("SessionMinutesInfo", "remainingMinutes"), "x-non-increasing"),
          BREAKING, "non-increasing-removed", 4),
     Edit("only success status removed", lambda s: operation(s, *GET)["responses"].pop("200"),
@@ -242,8 +231,8 @@ BREAKING_EDITS = [
 COMPATIBLE_EDITS = [
     Edit("new optional request field", lambda s: add_prop(s, "CreateMeetingRequest", "notes", {"type": "string"}),
          COMPATIBLE, "request-property-added", 1),
-    Edit("new response field (shared Meeting)", lambda s: add_prop(s, "Meeting", "duration_seconds", {"type": "integer"}),
-         COMPATIBLE, "response-property-added", 5),
+    Edit("new response field (shared EndUser)", lambda s: add_prop(s, "EndUser", "company", {"type": "string"}),
+         COMPATIBLE, "response-property-added", 2),
     Edit("new required response field (shared SessionMinutesInfo)",
          lambda s: add_prop(s, "SessionMinutesInfo", "currency", {"type": "string"}, required=True),
          COMPATIBLE, "response-property-added", 4),
@@ -254,7 +243,7 @@ COMPATIBLE_EDITS = [
          _put(_p("MeetingControls", "allow_chat"), "description", "Offer a chat."), COMPATIBLE, "description-changed", 2),
     Edit("request field made optional", lambda s: unrequire(s, "CreateMeetingRequest", "person_name"),
          COMPATIBLE, "request-property-became-optional", 1),
-    Edit("response field made required (shared Meeting)", lambda s: require(s, "Meeting", "created_at"),
+    Edit("response field made required (DynamicMeeting)", lambda s: require(s, "DynamicMeeting", "created_at"),
          COMPATIBLE, "response-property-became-required", 2),
     Edit("response field no longer nullable (shared EndUser)", _put(_p("EndUser", "first_name"), "type", "string"),
          COMPATIBLE, "response-nullable-removed", 2),
@@ -284,7 +273,8 @@ COMPATIBLE_EDITS = [
     Edit("x-reuses compares more fields",
          lambda s: prop(s, "CreateDynamicMeetingRequest", "email")["x-reuses"]["compare"].append("email"),
          COMPATIBLE, "reuses-compare-added", 1),
-    Edit("x-mutable removed (shared Meeting)", _drop(_p("Meeting", "updated_at"), "x-mutable"), COMPATIBLE, "mutable-removed", 5),
+    Edit("x-mutable removed (shared MeetingUpdatedAt)", _drop(lambda s: component(s, "MeetingUpdatedAt"), "x-mutable"),
+         COMPATIBLE, "mutable-removed", 5),
     Edit("x-non-increasing added (shared SessionMinutesInfo)",
          _put(_p("SessionMinutesInfo", "estimatedMinutes"), "x-non-increasing", True), COMPATIBLE, "non-increasing-added", 4),
     Edit("default documented where there was none", _put(_p("SessionSettings", "welcome_message"), "default", "Hello!"),
@@ -303,8 +293,7 @@ COMPATIBLE_EDITS = [
              "anyOf": [{"type": "string"}, {"type": "null"}],
              **{k: v for k, v in prop(s, "EndUser", "first_name").items() if k != "type"}}),
          NOTHING),
-    Edit("response schemas restructured without allOf overrides (issue 16)",
-         lambda s: [plain_object(s, name) for name in RESPONSE_SCHEMAS], NOTHING),
+    Edit("a shared field's $ref written out in each meeting", lambda s: inline_ref(s, "id"), NOTHING),
     Edit("response media type added",
          lambda s: s["components"]["responses"]["MeetingFound"]["content"].__setitem__("application/xml", {}),
          COMPATIBLE, "response-media-type-added", 1),

@@ -113,7 +113,7 @@ def test_har_file_reads_as_har_1_2() -> None:
 
 def test_a_fixture_that_does_not_validate_stops_the_run_and_writes_nothing(tmp_path: Path, capsys: Any) -> None:
     spec = load_spec()
-    spec["components"]["schemas"]["Meeting"]["required"].append("never_sent")
+    spec["components"]["schemas"]["CreatedMeeting"]["required"].append("never_sent")
     broken = tmp_path / "broken.yaml"
     broken.write_text(yaml.safe_dump(spec, sort_keys=False))
     out = tmp_path / "fixtures"

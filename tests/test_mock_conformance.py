@@ -131,7 +131,8 @@ def test_new_field_is_validated_defaulted_and_echoed_with_no_python(tmp_path: Pa
             "x-assumption": "test",
             "x-strict": {"maxLength": 8},
         }
-        spec["components"]["schemas"]["Meeting"]["properties"]["topic"] = {"type": "string"}
+        for meeting in ("CreatedMeeting", "StoredMeeting"):
+            spec["components"]["schemas"][meeting]["properties"]["topic"] = {"type": "string"}
 
     client = create_app(_modified_spec(tmp_path, change), access_log=False).test_client()
     too_long = client.post(CREATE, headers=AUTH, json={"person_name": "A", "scenario_id": 456, "topic": "far too long"})

@@ -140,8 +140,9 @@ def test_shared_request_parts_are_components_used_by_both_creates() -> None:
         branches = [b.get("$ref") for b in SPEC["components"]["schemas"][name]["allOf"]]
         for part in ("VoiceSettings", "SessionSettings", "MeetingControls", "AIConfiguration"):
             assert f"#/components/schemas/{part}" in branches, (name, part)
-    assert flatten({"$ref": "#/components/schemas/CreateEnvelope"}, refs)["properties"]["success"] == {"const": True}
-    assert flatten({"$ref": "#/components/schemas/ReadEnvelope"}, refs)["properties"]["status"] == {"const": "success"}
+    for envelope in ("CreateMeetingResponse", "CreateDynamicMeetingResponse"):
+        assert flatten({"$ref": f"#/components/schemas/{envelope}"}, refs)["properties"]["success"] == {"const": True}
+    assert flatten({"$ref": "#/components/schemas/MeetingResponse"}, refs)["properties"]["status"] == {"const": "success"}
 
 
 @pytest.mark.parametrize("view", list(View))
@@ -200,9 +201,10 @@ def _assert_keys_required(value: object, schema: dict, refs: RefResolver, where:
 
 
 def test_response_formats() -> None:
-    meeting = schema_properties(SPEC, "Meeting")
-    assert meeting["created_at"]["format"] == meeting["updated_at"]["format"] == "date-time"
-    assert meeting["room_url"]["format"] == "uri"
+    for name in ("CreatedMeeting", "DynamicMeeting", "StoredMeeting"):
+        meeting = schema_properties(SPEC, name)
+        assert meeting["created_at"]["format"] == meeting["updated_at"]["format"] == "date-time"
+        assert meeting["room_url"]["format"] == "uri"
     dynamic = schema_properties(SPEC, "CreateDynamicMeetingResponse")
     assert dynamic["meeting_url"]["format"] == dynamic["scenario_url"]["format"] == "uri"
 

@@ -103,7 +103,7 @@ Step = tuple[str, str, Any]  # method, path, body
 #: extension -> (edit of the spec, requests, pointer into the last answer, value the edited mock answers there)
 EDITS: dict[str, tuple[Edit, list[Step], str, Any]] = {
     "x-initial-value": (
-        lambda s: _property(s, "Meeting", "status").update({"x-initial-value": "ended"}),
+        lambda s: _schema(s, "MeetingStatus").update({"x-initial-value": "ended"}),
         [("POST", CREATE, {"person_name": "Ada", "scenario_id": 456})],
         "/data/status",
         "ended",
@@ -152,7 +152,7 @@ EDITS: dict[str, tuple[Edit, list[Step], str, Any]] = {
         "one@example.com",  # found by first name: the end user of the first request
     ),
     "x-mutable": (
-        lambda s: _property(s, "Meeting", "status").pop("x-mutable"),
+        lambda s: _schema(s, "MeetingStatus").pop("x-mutable"),
         [("POST", CREATE, {"person_name": "Ada", "scenario_id": 456})],
         "/data/status",
         "created",  # the mock never changes a meeting: only the judge reads this rule
