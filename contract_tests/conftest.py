@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
-
 import pytest
 
 from contract_tests import settings as run_settings
+from contract_tests.redaction import RedactionPlugin, check_capture_mode
 from contract_tests.settings import SettingsError
 from contract_tests.summary import write_summary
 from contract_tests.target import activate, current
@@ -39,11 +38,12 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = run_settings.configure(config.option, load_spec())
     except SettingsError as error:
         raise pytest.UsageError(f"contract suite: {error}") from None
+    check_capture_mode(config.getoption("capture"))
     activate(settings)
-    config.stash[_SECRETS] = [settings.token, f"Bearer {settings.token}"]
-
-
-_SECRETS = pytest.StashKey[list[str]]()
+    # every report, log record, warning (and with -s the terminal itself) without the token
+    config.pluginmanager.register(
+        RedactionPlugin(settings.redact, wrap_streams=config.getoption("capture") == "no"), "waterrai-redaction"
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,27 +56,6 @@ def target_answers() -> None:
         requests.get(base_url, timeout=10)
     except requests.RequestException as error:
         pytest.exit(f"contract suite: nothing answers at {base_url} ({type(error).__name__})", returncode=2)
-
-
-def _redact(text: str, secrets: list[str]) -> str:
-    """Hide the token; and double-quote the placeholder header in curl commands, so that a
-    pasted command picks the token up from the environment."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, run_settings.TOKEN_PLACEHOLDER)
-    header = f"Authorization: {run_settings.TOKEN_PLACEHOLDER}"
-    return text.replace(f"'{header}'", f'"{header}"')
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
-    """No report (terminal, JUnit XML, summary) ever holds the token, whatever failed."""
-    outcome = yield
-    report = outcome.get_result()
-    secrets = item.config.stash.get(_SECRETS, [])
-    if report.longrepr is not None:
-        text = str(report.longrepr)
-        report.longrepr = _redact(text, secrets)
-    report.sections = [(title, _redact(content, secrets)) for title, content in report.sections]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

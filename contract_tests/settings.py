@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from contract_tests.redaction import PLACEHOLDER, Redactor
 from meetings_spec.hosts import origin, production_server
 
 TOKEN_ENV = "WATERRAI_API_TOKEN"
@@ -19,7 +21,7 @@ DEFAULT_SCENARIO_ID = 456
 #: The request field whose value must name a scenario that exists on the target.
 SCENARIO_FIELD = "scenario_id"
 #: What the token is replaced with in every reproduction command and report.
-TOKEN_PLACEHOLDER = "Bearer $WATERRAI_API_TOKEN"
+TOKEN_PLACEHOLDER = f"Bearer {PLACEHOLDER}"
 
 
 class SettingsError(Exception):
@@ -44,6 +46,11 @@ class RunSettings:
     @property
     def auth_header(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    @cached_property
+    def redact(self) -> Redactor:
+        """Hides the token in text the suite prints, logs or writes (``contract_tests.redaction``)."""
+        return Redactor([self.token])
 
 
 def configure(options: Any, spec: dict[str, Any]) -> RunSettings:

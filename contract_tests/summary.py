@@ -42,7 +42,7 @@ def write_summary(target: Any, session: Any, exitstatus: int) -> None:
         lines.append("")
     lines += ["## Requests by operation", "", "| operation | requests |", "|---|---|"]
     lines += [f"| {label} | {count} |" for label, count in sorted(target.budget.requests.items())]
-    _write_atomically(Path(settings.summary_path), "\n".join(lines) + "\n")
+    _write_atomically(Path(settings.summary_path), settings.redact("\n".join(lines) + "\n"))
 
 
 def _write_atomically(path: Path, text: str) -> None:
