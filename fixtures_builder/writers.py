@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -237,10 +237,9 @@ def write_fixtures(files: dict[str, str], target: Path) -> Plan:
         for relative in sorted(changes.write, key=lambda name: name == INDEX):
             final = target / relative
             made += _make_folders(final.parent)
-            handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-            staged.append((Path(temporary), final))
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(changes.write[relative])
+            temporary = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
+            staged.append((temporary, final))
+            _write_new(temporary, changes.write[relative])
     except BaseException:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
@@ -255,6 +254,13 @@ def write_fixtures(files: dict[str, str], target: Path) -> Plan:
         for folder in _parents_inside(target, path):
             _remove_if_empty(folder)
     return changes
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Create ``path`` (never over an existing file) with ``text``; its mode follows the umask,
+    as any file the user writes."""
+    with open(path, "x", encoding="utf-8", newline="\n") as stream:
+        stream.write(text)
 
 
 def _make_folders(folder: Path) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,9 @@ def test_an_empty_or_missing_folder_is_written(tmp_path: Path) -> None:
         files = kit_set(a__one_json="1")
         write_fixtures(files, out)
         assert tree(out) == files
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out / "a" / "one.json").stat().st_mode & 0o777 == 0o666 & ~umask  # as any file the user writes
 
 
 def test_users_files_in_the_kits_folder_stay_and_only_listed_files_go(tmp_path: Path) -> None:
@@ -126,16 +130,17 @@ def test_a_crash_mid_write_leaves_the_old_set_whole(tmp_path: Path, monkeypatch:
     write_fixtures(kit_set(a__one_json="1", a__two_json="2"), out)
     (out / "mine.txt").write_text("the user's")
     before, before_folders = tree(out), folders(out)
-    written = []
-    real_fdopen = writers.os.fdopen
+    written: list[Path] = []
+    real_write = writers._write_new
 
-    def full_disk_on_the_third(handle: int, *args: Any, **kwargs: Any) -> Any:
-        written.append(handle)
+    def full_disk_on_the_third(path: Path, text: str) -> None:
+        written.append(path)
         if len(written) == 3:
+            real_write(path, text[: len(text) // 2])  # half a file, then the disk is full
             raise OSError(28, "No space left on device")
-        return real_fdopen(handle, *args, **kwargs)
+        real_write(path, text)
 
-    monkeypatch.setattr(writers.os, "fdopen", full_disk_on_the_third)
+    monkeypatch.setattr(writers, "_write_new", full_disk_on_the_third)
     with pytest.raises(OSError, match="No space left"):
         write_fixtures(kit_set(a__one_json="1 new", a__two_json="2 new", c__d__three_json="3", e_json="e"), out)
     monkeypatch.undo()
