@@ -71,16 +71,25 @@ def token_pattern(token: str) -> str:
 _CUT = r"(?:%(?:25)?[0-9A-Fa-f]?|\\+(?:[uUx][0-9A-Fa-f]*)?|&#?[xX]?\w*)?(?=\s?(?:\.\.\.|…))"
 
 
+#: How many characters of a cut-short token are matched one by one; past that, whatever follows
+#: up to the cut (nesting deeper would exhaust the regular expression compiler).
+_CUT_CHARACTERS = 64
+
+
 def cut_pattern(token: str, shortest: int) -> str:
     """A regular expression matching the first ``shortest`` or more characters of ``token`` (but
     not all), where the output was cut short right after them: still most of the secret."""
     if len(token) <= shortest:
         return "(?!)"
     parts = [_spellings(char) for char in token[:-1]]
+    upto = min(len(parts), _CUT_CHARACTERS)
     rest = ""
-    for part in reversed(parts[shortest:]):
+    for part in reversed(parts[shortest:upto]):
         rest = f"(?:{part}{rest})?"
-    return "".join(parts[:shortest]) + rest + _CUT
+    pattern = "".join(parts[:shortest]) + rest + _CUT
+    if len(parts) > upto:  # a long token (a JWT) cut later still
+        pattern += "|" + "".join(parts[:upto]) + r"\S*?" + _CUT
+    return pattern
 
 
 class Redactor:

@@ -222,3 +222,12 @@ def test_tee_sys_capture_is_refused(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "pytest", "contract_tests", "--base-url", "http://127.0.0.1:9", "-p", "no:cacheprovider", "--capture=tee-sys"]
     result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
     assert result.returncode == 4 and "--capture=tee-sys" in result.stderr and "use the default capture" in result.stderr
+
+
+def test_a_jwt_sized_token_is_hidden_whole_and_cut_short() -> None:
+    token = ("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjb250cmFjdCJ9+/=" * 25)[:1200]
+    redact = Redactor([token])
+    assert redact(f"Authorization: Bearer {token}; next") == f"Authorization: Bearer {PLACEHOLDER}; next"
+    for cut in (LONG_ENOUGH // 2, 60, 64, 65, 300, len(token) - 1):
+        shown = redact(f'"debug": "Bearer {quote(token[:cut], safe="")}..."')
+        assert not leaked(shown, token) and PLACEHOLDER in shown, cut
