@@ -180,3 +180,13 @@ def test_production_is_refused_before_any_lookup_or_connection(network: str, tmp
     for url, result in results.items():
         assert result == {"exit": 4, "network": []}, f"{url!r}: {result}"
     assert run.stderr.count("pass --allow-production if you mean it") == len(PRODUCTION_FORMS), run.stderr[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("server", "url"),
+    [("https://bücher.example", "https://xn--bcher-kva.example"), ("https://xn--bcher-kva.example", "https://BÜCHER.example.:443")],
+)
+def test_an_internationalised_production_host_matches_in_either_form(server: str, url: str) -> None:
+    spec = {"servers": [{"url": server, "x-production": True}]}
+    assert production_server(url, spec) == server
+    assert production_server("https://bucher.example", spec) is None
