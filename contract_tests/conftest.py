@@ -7,6 +7,7 @@ from typing import Any, Iterator
 import pytest
 
 from contract_tests import settings as run_settings
+from contract_tests.redaction import RedactionPlugin, check_capture_mode
 from contract_tests.settings import SettingsError
 from contract_tests.calls import ContractBroken
 from contract_tests.results import FailureRecord, TestRecord, write_reports
@@ -49,11 +50,14 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = run_settings.configure(config.option, load_spec())
     except SettingsError as error:
         raise pytest.UsageError(f"contract suite: {error}") from None
+    check_capture_mode(config.getoption("capture"))
     activate(settings)
-    config.stash[_SECRETS] = [settings.token, f"Bearer {settings.token}"]
+    # every report, log record, warning (and with -s the terminal itself) without the token
+    config.pluginmanager.register(
+        RedactionPlugin(settings.redact, wrap_streams=config.getoption("capture") == "no"), "waterrai-redaction"
+    )
 
 
-_SECRETS = pytest.StashKey[list[str]]()
 #: The module whose tests read the rules' tallies (run last).
 LEDGER_MODULE = "test_spec_rules"
 
@@ -70,31 +74,16 @@ def target_answers() -> None:
         pytest.exit(f"contract suite: nothing answers at {base_url} ({type(error).__name__})", returncode=2)
 
 
-def _redact(text: str, secrets: list[str]) -> str:
-    """Hide the token; and double-quote the placeholder header in curl commands, so that a
-    pasted command picks the token up from the environment."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, run_settings.TOKEN_PLACEHOLDER)
-    header = f"Authorization: {run_settings.TOKEN_PLACEHOLDER}"
-    return text.replace(f"'{header}'", f'"{header}"')
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
-    """No report (terminal, JUnit XML, summary) ever holds the token, whatever failed."""
+    """A failure outside schemathesis's checks (an error, a test's own assertion) keeps its
+    message as data too (redacted: the reports' own redaction is ``RedactionPlugin``'s)."""
     outcome = yield
     report = outcome.get_result()
-    secrets = item.config.stash.get(_SECRETS, [])
-    if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason), which pytest folds by reason
-        path, line, reason = report.longrepr
-        report.longrepr = (path, line, _redact(reason, secrets))
-    elif report.longrepr is not None:
-        report.longrepr = _redact(str(report.longrepr), secrets)
-    report.sections = [(title, _redact(content, secrets)) for title, content in report.sections]
     if report.failed and call.excinfo is not None and not isinstance(call.excinfo.value, ContractBroken):
-        # a failure outside schemathesis's checks (an error, a test's own assertion): keep its message
-        message = _redact(str(call.excinfo.value).strip().splitlines()[0] if str(call.excinfo.value).strip() else "", secrets)
-        current().results.pending.append(FailureRecord("", call.excinfo.typename, message))
+        text = str(call.excinfo.value).strip()
+        run = current()
+        run.results.pending.append(FailureRecord("", call.excinfo.typename, run.settings.redact(text.splitlines()[0] if text else "")))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -111,6 +100,16 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         current().results.add(TestRecord(report.nodeid, outcome, round(report.duration, 3), reason))
 
 
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """A module that could not be collected ran none of its checks: a failure of its own."""
+    if report.failed:
+        lines = [line for line in str(report.longrepr).splitlines() if line.strip()]
+        errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+        message = (errors or lines or ["could not be collected"])[-1]
+        failure = FailureRecord("", "collection error", current().settings.redact(message))
+        current().results.tests.append(TestRecord(report.nodeid, "failed", 0.0, failures=[failure]))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The rules' tallies are read last, once every other test has sent its requests."""
     last = [item for item in items if item.module is not None and item.module.__name__.endswith(LEDGER_MODULE)]
@@ -122,8 +121,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run = current()
     except RuntimeError:
         return  # the run never started (a usage error was reported)
-    secrets = session.config.stash.get(_SECRETS, [])
-    write_reports(run, int(exitstatus), lambda text: _redact(text, secrets))
+    write_reports(run, int(exitstatus), run.settings.redact)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
+
+from contract_tests.redaction import PLACEHOLDER, Redactor
+from meetings_spec.hosts import origin, production_server
 
 TOKEN_ENV = "WATERRAI_API_TOKEN"
 SCENARIO_ENV = "WATERRAI_SCENARIO_ID"
 DEFAULT_SCENARIO_ID = 456
 #: What the token is replaced with in every reproduction command and report.
-TOKEN_PLACEHOLDER = "Bearer $WATERRAI_API_TOKEN"
+TOKEN_PLACEHOLDER = f"Bearer {PLACEHOLDER}"
 
 
 class SettingsError(Exception):
@@ -45,18 +49,27 @@ class RunSettings:
     def auth_header(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
+    @cached_property
+    def redact(self) -> Redactor:
+        """Hides the token in text the suite prints, logs or writes (``contract_tests.redaction``)."""
+        return Redactor([self.token])
+
 
 def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
     """Check the options and environment: the run's settings."""
-    base_url = (options.base_url or os.environ.get("WATERRAI_BASE_URL") or "").rstrip("/")
+    base_url = (options.base_url or os.environ.get("WATERRAI_BASE_URL") or "").strip().rstrip("/")
     parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise SettingsError("give the server to check: --base-url http://host:port (or make contract BASE_URL=...)")
-    production = {urlsplit(s["url"]).netloc for s in spec.get("servers", []) if s.get("x-production")}
-    if parts.netloc in production and not options.allow_production:
+    try:
+        production = production_server(base_url, spec)
+    except ValueError as error:
+        raise SettingsError(f"--base-url is not a URL the suite can use: {error}") from None
+    if production is not None and not options.allow_production:
         raise SettingsError(
-            f"{parts.netloc} is the production API: every create spends real session minutes. "
-            "Point the suite at staging, or pass --allow-production if you mean it."
+            f"--base-url points at {origin(base_url).host}, the production API ({production} in the spec): "
+            "every create spends real session minutes. Point the suite at staging, "
+            "or pass --allow-production if you mean it."
         )
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:

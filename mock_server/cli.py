@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -93,11 +94,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cors_origins": args.cors_origins or "*",
         "access_log": not args.quiet,
     }
+    kept = args.state is not None and state.is_file() and state.stat().st_size > 0
     try:
-        create_app(**settings, initialize=True)  # fail here, once, on a bad spec; plant the seed
+        prepared = create_app(**settings, initialize=True)  # fail here, once, on a bad spec; plant the seed
     except SpecError as error:
         print(f"waterrai-mock: {error}", file=sys.stderr)
         return 2
+    except sqlite3.DatabaseError as error:
+        print(f"waterrai-mock: {state} is not a state file of the mock ({error}); give --state a new file", file=sys.stderr)
+        return 2
+    prepared_state = prepared.extensions["waterrai_mock"].state
+    if kept and args.balance is not None:
+        print(
+            f"waterrai-mock: --balance {args.balance} is ignored: {state} already holds the account, with "
+            f"{prepared_state.balance()} minutes left. To start from {args.balance}, remove the file or give --state a new one.",
+            file=sys.stderr,
+        )
+    prepared_state.close()  # the workers open their own; the parent keeps no descriptor of the state
+    del prepared, prepared_state
     os.environ[SETTINGS_ENV] = json.dumps(settings)
     token = args.token or os.environ.get(TOKEN_ENV)
     if token:

@@ -186,12 +186,13 @@ class State:
         return connection
 
     def _writer_lock(self) -> int:
-        """This thread's descriptor of the lock file that writers queue on."""
-        descriptor = getattr(self._local, "lock_fd", None)
-        if descriptor is None:
-            descriptor = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-            self._local.lock_fd = descriptor
-        return descriptor
+        """This thread's descriptor of the lock file that writers queue on (held by a file
+        object, so that it is closed with the state, not leaked, if nobody calls ``close``)."""
+        lock_file = getattr(self._local, "lock_file", None)
+        if lock_file is None:
+            lock_file = os.fdopen(os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600), "r+b", buffering=0)
+            self._local.lock_file = lock_file
+        return lock_file.fileno()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -205,12 +206,36 @@ class State:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 yield connection
+                connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                self._roll_back(connection)
                 raise
-            connection.execute("COMMIT")
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _roll_back(self, connection: sqlite3.Connection) -> None:
+        """End a failed transaction, a failed COMMIT included (a deferred constraint, a full disk
+        or I/O error leave it open), so that SQLite's write lock goes to the next writer. If even
+        ROLLBACK fails, the connection is closed, which rolls back; the next write opens another."""
+        try:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+        except sqlite3.Error:
+            self._local.connection = None
+            connection.close()
+
+    def close(self) -> None:
+        """Close this thread's connection and lock file. The parent of the server's workers calls
+        it once the state is prepared, so that no process holds the state file it no longer uses
+        (and no worker inherits an open SQLite connection across the fork)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            self._local.connection = None
+            connection.close()
+        lock_file = getattr(self._local, "lock_file", None)
+        if lock_file is not None:
+            self._local.lock_file = None
+            lock_file.close()
 
     # -- set-up ------------------------------------------------------------------------------
 

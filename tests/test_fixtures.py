@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from fixtures_builder.cli import DEFAULT_OUT, main
 from fixtures_builder.record import record_all
-from fixtures_builder.writers import differences, render, write_atomically
+from fixtures_builder.writers import differences, render, write_fixtures
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.refs import SPEC_URI, response_body_pointer, request_body_pointer, spec_registry, RefResolver
 from meetings_spec.rules import operations
@@ -117,13 +117,14 @@ def test_a_fixture_that_does_not_validate_stops_the_run_and_writes_nothing(tmp_p
     broken = tmp_path / "broken.yaml"
     broken.write_text(yaml.safe_dump(spec, sort_keys=False))
     out = tmp_path / "fixtures"
-    out.mkdir()
+    write_fixtures(render([]), out)  # a fixtures folder of the kit's, with a user's file in it
     (out / "keep.json").write_text("{}")
+    before = sorted((p.name, p.read_text()) for p in out.iterdir())
     assert main(["--spec", str(broken), "--out", str(out)]) == 2
     error = capsys.readouterr().err
     assert "fixture createMeeting/docs-example" in error and "never_sent" in error and "Nothing was written" in error
-    assert [p.name for p in out.iterdir()] == ["keep.json"]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".fixtures")]
+    assert sorted((p.name, p.read_text()) for p in out.iterdir()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "fixtures"]
 
 
 def test_an_answer_with_another_status_than_its_case_expects_stops_the_run(tmp_path: Path, capsys: Any) -> None:
@@ -136,19 +137,11 @@ def test_an_answer_with_another_status_than_its_case_expects_stops_the_run(tmp_p
     assert "error-payload-too-large: the mock answered 400, where the case expects 413" in error, error
 
 
-def test_writing_replaces_the_whole_folder(tmp_path: Path) -> None:
-    out = tmp_path / "fixtures"
-    write_atomically({"a/b.json": "1\n", "stale.json": "x"}, out)
-    write_atomically({"a/b.json": "2\n"}, out)
-    assert (out / "a/b.json").read_text() == "2\n" and not (out / "stale.json").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fixtures"]
-
-
 def test_check_mode_reports_stale_fixtures(tmp_path: Path, capsys: Any) -> None:
     out = tmp_path / "fixtures"
     assert main(["--out", str(out)]) == 0
     assert main(["--out", str(out), "--check"]) == 0
-    (out / "index.json").write_text("{}")
+    (out / "createMeeting" / "minimal.json").write_text("{}")
     assert main(["--out", str(out), "--check"]) == 1
     assert "run `make fixtures`" in capsys.readouterr().err
 
