@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from meetings_spec.files import write_atomically
 from benchmarks.wrk import Result
 
 MOCK = "waterrai-mock"
@@ -123,13 +122,5 @@ def as_json(runs: dict[str, Measured], settings: dict[str, Any]) -> dict[str, An
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
-    """Write through a temporary file in the same directory, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False, encoding="utf-8") as out:
-        try:
-            out.write(json.dumps(data, indent=2) + "\n")
-        except BaseException:
-            os.unlink(out.name)
-            raise
-    os.chmod(out.name, 0o644)  # mkstemp makes it private; results are for everyone on the machine
-    os.replace(out.name, path)
+    """The results as JSON, written whole (a reader never sees half a file)."""
+    write_atomically(path, json.dumps(data, indent=2) + "\n")

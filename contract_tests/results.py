@@ -7,11 +7,11 @@ versions).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+from meetings_spec.files import write_atomically
 
 
 @dataclass
@@ -130,15 +130,3 @@ def write_reports(target: Any, exitstatus: int, redact: Callable[[str], str]) ->
         write_atomically(Path(settings.summary_path), redact(markdown(data)))
     if settings.report_json_path:
         write_atomically(Path(settings.report_json_path), redact(json.dumps(data, indent=2, ensure_ascii=False) + "\n"))
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -10,11 +10,10 @@ Exit status: 0 nothing at or above ``--fail-on``, 1 something is, 2 an input can
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from meetings_spec.files import write_atomically
 from meetings_spec.loader import default_spec_path
 from spec_diff.engine import diff_specs
 from spec_diff.model import Level
@@ -111,15 +110,7 @@ def emit(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    target = Path(output)
-    handle, temporary = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(Path(output), text)
 
 
 if __name__ == "__main__":

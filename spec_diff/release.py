@@ -7,13 +7,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from meetings_spec.files import write_atomically
 from spec_diff.engine import diff_specs
 from spec_diff.model import Level
 from spec_diff.report import Report
@@ -99,20 +98,9 @@ def release(spec: str, directory: Path) -> tuple[int, str]:
         return 1, f"not released: {verdict.verdict}"
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        _write_atomically(target, text)
+        write_atomically(target, text, replace=False)
     except FileExistsError:
         return 1, f"{target} appeared while releasing; a release is never rewritten: look at it, then try again"
     return 0, f"released {spec} as {target}"
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write ``target`` whole or not at all, and never over a file that appeared meanwhile."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.link(temporary, target)  # fails if target exists: a release is never rewritten
-    finally:
-        Path(temporary).unlink(missing_ok=True)
