@@ -14,6 +14,8 @@ from functools import partial
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+from meetings_spec.hosts import origin
+
 from meetings_spec.refs import RefResolver, escape_segment
 from meetings_spec.views import HTTP_METHODS
 from spec_diff.model import Level
@@ -49,13 +51,13 @@ def path_key(path: str) -> str:
 
 
 def server_key(url: str) -> str:
-    """A server URL compared as a host is: scheme and host in lower case, no trailing dot, default port, user info."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
-    port = parts.port if parts.port not in (None, _DEFAULT_PORTS.get(scheme)) else None
-    netloc = host if port is None else f"{host}:{port}"
-    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+    """A server URL compared as a client resolves it: the origin ``meetings_spec.hosts``
+    normalises (case, trailing dot, default port, user info, IDNA), then the path."""
+    try:
+        where = str(origin(url))
+    except ValueError:
+        return url.strip()  # not a usable URL (a template, say): compared as written
+    return f"{where}{urlsplit(url.strip()).path.rstrip('/')}"
 
 
 class DocumentDiff:
