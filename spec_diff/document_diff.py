@@ -26,7 +26,6 @@ from spec_diff.schema_diff import SchemaDiff
 
 JSON = "application/json"
 _TEMPLATE = re.compile(r"\{([^}/]+)\}")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 #: What an operation, parameter or response holds besides documentation: compared by their own rules.
 _OPERATION_PARTS = {"operationId", "parameters", "requestBody", "responses", "security", "servers", "callbacks", "tags"}
 _PARAMETER_PARTS = {"name", "in", "required", "schema", "content", "style", "explode", "allowReserved", "allowEmptyValue"}
