@@ -29,6 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("help", False):
+        return  # --help lists the options; it needs no target
     if config.getoption("strict", False):
         # pytest's own --strict (strict markers, config and xfail) once doubled as the suite's mode
         raise pytest.UsageError(
