@@ -75,7 +75,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
     secrets = item.config.stash.get(_SECRETS, [])
-    if report.longrepr is not None:
+    if isinstance(report.longrepr, tuple):  # a skip: (file, line, reason), kept a tuple for JUnit XML
+        where, line, reason = report.longrepr
+        report.longrepr = (where, line, _redact(reason, secrets))
+    elif report.longrepr is not None:
         text = str(report.longrepr)
         report.longrepr = _redact(text, secrets)
     report.sections = [(title, _redact(content, secrets)) for title, content in report.sections]
