@@ -130,7 +130,7 @@ def _exit_statuses() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     from contract_tests.settings import SCENARIO_ENV, TOKEN_ENV
-    from meetings_spec.about import version_text
+    from meetings_spec.about import VersionAction
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -148,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     own = parser.add_argument_group("this command")
     own.add_argument("-h", "--help", action="store_true", help="show this help (with the suite's options) and exit")
     own.add_argument("--pytest-help", action="store_true", help="show every pytest option too, and exit")
-    own.add_argument("--version", action="version", version=version_text(PROG))
+    own.add_argument("--version", action=VersionAction)
     return parser
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from meetings_spec import SpecError
-from meetings_spec.about import version_text
+from meetings_spec.about import VersionAction
 from meetings_spec.loader import CHECKOUT_ROOT
 from fixtures_builder.record import FixtureError, record_all
 from fixtures_builder.writers import differences, render, write_atomically
@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--spec", type=Path, default=None, help="OpenAPI file (default: the kit's openapi/meetings.yaml)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the folder differs from what would be written")
-    parser.add_argument("--version", action="version", version=version_text(parser.prog))
+    parser.add_argument("--version", action=VersionAction)
     args = parser.parse_args(argv)
     if args.out is None:
         parser.error("--out DIR is required: the installed kit has no fixtures folder of its own (e.g. --out fixtures)")

@@ -3,7 +3,9 @@ package's metadata (pyproject.toml is the one place it is written)."""
 
 from __future__ import annotations
 
+import argparse
 from importlib import metadata
+from typing import Any, Sequence
 
 from meetings_spec.loader import default_spec_path
 
@@ -21,3 +23,16 @@ def kit_version() -> str:
 def version_text(prog: str) -> str:
     """``PROG VERSION (spec: PATH)``: which kit, and which spec file it reads unless told otherwise."""
     return f"{prog} {kit_version()} (spec: {default_spec_path()})"
+
+
+class VersionAction(argparse.Action):
+    """``--version``: print :func:`version_text` on one line (argparse's own action wraps a long
+    path at the terminal's width) and exit."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "show the kit's version and the spec it reads, and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option_string: str | None = None) -> None:
+        print(version_text(parser.prog))
+        parser.exit()

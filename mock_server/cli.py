@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from meetings_spec import SpecError
-from meetings_spec.about import version_text
+from meetings_spec.about import VersionAction
 from meetings_spec.loader import default_spec_path
 
 SETTINGS_ENV = "WATERRAI_MOCK_SETTINGS"
@@ -59,7 +59,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"worker processes, sharing one state (default here: {default_workers()}; two, or one on a two-core machine)",
     )
     parser.add_argument("--quiet", action="store_true", help="no access log line per request")
-    parser.add_argument("--version", action="version", version=version_text(parser.prog))
+    parser.add_argument("--version", action=VersionAction)
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, not {args.port}")
