@@ -126,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             # backlog, so that no client's connection starves while others are served.
             backpressure=1024,
             respawn_failed_workers=True,
+            # A worker that got the stop signal too (Ctrl-C reaches the whole process group, and so
+            # do start-server-and-test and the like) sometimes never leaves Granian's wait for it;
+            # without a deadline the server then never exits.
+            workers_kill_timeout=5,
             log_access=False,
         ).serve()
     finally:
