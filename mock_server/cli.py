@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A worker that got the stop signal too (Ctrl-C reaches the whole process group, and so
             # do start-server-and-test and the like) sometimes never leaves Granian's wait for it;
             # without a deadline the server then never exits.
-            workers_kill_timeout=5,
+            workers_kill_timeout=3,
             log_access=False,
         ).serve()
     finally:

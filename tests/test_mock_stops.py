@@ -23,7 +23,7 @@ def _free_port() -> int:
 
 def test_sigint_to_the_process_group_stops_the_mock_every_time() -> None:
     """Without a deadline for a worker that does not stop, about one stop in three hung here."""
-    for attempt in range(5):
+    for attempt in range(4):
         port = _free_port()
         process = subprocess.Popen(
             [str(SCRIPT), "--port", str(port), "--quiet", "--workers", "1"],
