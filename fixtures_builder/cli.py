@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Sequence
 
 from meetings_spec import SpecError
+from meetings_spec.about import VersionAction
+from meetings_spec.loader import CHECKOUT_ROOT
 from fixtures_builder.record import FixtureError, record_all
 from fixtures_builder.writers import FolderRefused, files_written_before, plan, render, write_fixtures
 
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "fixtures"
+#: A clone's committed fixtures/. An installed kit has no folder of its own to write (never into
+#: site-packages), so there --out is required.
+DEFAULT_OUT = CHECKOUT_ROOT / "fixtures" if CHECKOUT_ROOT else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,11 +24,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out",
         type=Path,
         default=DEFAULT_OUT,
-        help="folder to (re)write: empty, new, or one this command wrote; other files in it are kept (default: the kit's fixtures/)",
+        help="folder to (re)write: empty, new, or one this command wrote; other files in it are kept "
+        "(default in a clone of the kit: its fixtures/; required when the kit is installed)",
     )
     parser.add_argument("--spec", type=Path, default=None, help="OpenAPI file (default: the kit's openapi/meetings.yaml)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the folder differs from what would be written")
+    parser.add_argument("--version", action=VersionAction)
     args = parser.parse_args(argv)
+    if args.out is None:
+        parser.error("--out DIR is required: the installed kit has no fixtures folder of its own (e.g. --out fixtures)")
     try:
         files_written_before(args.out)  # refuse a folder that is not ours before recording anything
         files = render(record_all(args.spec))

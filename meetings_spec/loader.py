@@ -8,8 +8,16 @@ from typing import Any
 
 import yaml
 
+_PACKAGE = Path(__file__).resolve().parent
+#: Where a wheel puts the spec (pyproject.toml maps ``openapi/`` to ``meetings_spec.openapi``).
+_INSTALLED_SPEC = _PACKAGE / "openapi" / "meetings.yaml"
+#: Where a clone keeps it: the one file people edit (an editable install reads it there too).
+_CHECKOUT_SPEC = _PACKAGE.parent / "openapi" / "meetings.yaml"
+
 #: The spec shipped with the kit; ``WATERRAI_SPEC`` or an explicit path overrides it.
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "meetings.yaml"
+SPEC_PATH = _INSTALLED_SPEC if _INSTALLED_SPEC.is_file() else _CHECKOUT_SPEC
+#: The clone the kit runs from (a checkout, or an editable install of one); None when installed.
+CHECKOUT_ROOT: Path | None = None if SPEC_PATH == _INSTALLED_SPEC else _PACKAGE.parent
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

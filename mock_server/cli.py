@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from meetings_spec import SpecError
+from meetings_spec.about import VersionAction
 from meetings_spec.loader import default_spec_path
 
 SETTINGS_ENV = "WATERRAI_MOCK_SETTINGS"
@@ -59,6 +60,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"worker processes, sharing one state (default here: {default_workers()}; two, or one on a two-core machine)",
     )
     parser.add_argument("--quiet", action="store_true", help="no access log line per request")
+    parser.add_argument("--version", action=VersionAction)
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, not {args.port}")
@@ -138,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             # backlog, so that no client's connection starves while others are served.
             backpressure=1024,
             respawn_failed_workers=True,
+            # A worker that got the stop signal too (Ctrl-C reaches the whole process group, and so
+            # do start-server-and-test and the like) sometimes never leaves Granian's wait for it;
+            # without a deadline the server then never exits.
+            workers_kill_timeout=3,
             log_access=False,
         ).serve()
     finally:

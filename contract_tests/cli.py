@@ -1,0 +1,168 @@
+"""``waterrai-contract`` / ``python -m contract_tests`` / ``make contract``: run the contract suite
+installed with the kit against a server, from any directory.
+
+A thin wrapper around pytest. Every option it does not know itself (the suite's ``--base-url``,
+``--contract-strict``, ``--summary``..., pytest's ``--junitxml``, ``-k``, ``-x``...) goes to pytest
+as given, so an option added to the suite's conftest works here at once. What the wrapper adds:
+the run is isolated from the caller's own pytest set-up, skipped checks say why, and pytest's
+exit codes become three that a CI job can act on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+PROG = "waterrai-contract"
+KEPT, BROKEN, NO_VERDICT = 0, 1, 2
+SUITE = Path(__file__).resolve().parent
+#: The caller's pytest settings from the environment; the run ignores them, as it ignores their
+#: pytest.ini / pyproject.toml (options for this run go on its command line).
+IGNORED_ENVIRONMENT = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+HYPOTHESIS_STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
+
+
+def pytest_arguments(forwarded: Sequence[str]) -> list[str]:
+    """pytest's command line: the installed suite, none of the caller's configuration, then theirs."""
+    return [
+        str(SUITE),
+        "--rootdir",
+        str(SUITE.parent),  # test ids read contract_tests/test_x.py::..., wherever the kit lives
+        "-c",
+        os.devnull,  # no pytest.ini, pyproject.toml, tox.ini or setup.cfg of the caller's
+        "--confcutdir",
+        str(SUITE),  # and no conftest.py of theirs
+        "-p",
+        "no:cacheprovider",  # nothing written into their folder, nor into site-packages
+        "--assert=plain",  # as contract_tests/pytest.ini says: no rewriting all of schemathesis each run
+        "-rfEs",  # failures, errors, and why each check that could not run was skipped
+        *forwarded,
+    ]
+
+
+class _WhyStopped:
+    """A pytest plugin that keeps the reason a run stopped before its verdict
+    (``pytest.exit`` from the suite, errors during collection, Ctrl-C)."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        import pytest
+
+        error = excinfo.value
+        if isinstance(error, pytest.exit.Exception):
+            self.reason = str(error.msg)
+        else:
+            self.reason = f"interrupted: {error}" if str(error) else "interrupted"
+
+
+def verdict(exit_code: int, why_stopped: str | None) -> tuple[int, str | None]:
+    """pytest's exit code as ours, and the line that says why there is no verdict."""
+    import pytest
+
+    codes = pytest.ExitCode
+    if exit_code == codes.OK:
+        return KEPT, None
+    if exit_code == codes.TESTS_FAILED:
+        return BROKEN, None
+    if exit_code == codes.USAGE_ERROR:
+        return NO_VERDICT, "usage error (the line above says what to change); nothing was checked"
+    if exit_code == codes.NO_TESTS_COLLECTED:
+        return NO_VERDICT, "no check was selected (a -k or -m expression that matches nothing?)"
+    if why_stopped:
+        return NO_VERDICT, f"the run stopped: {why_stopped}"
+    if exit_code == codes.INTERNAL_ERROR:
+        return NO_VERDICT, "internal error in pytest or the suite (traceback above)"
+    return NO_VERDICT, f"the run stopped with pytest exit code {int(exit_code)}"
+
+
+def run_suite(forwarded: Sequence[str]) -> int:
+    import pytest
+
+    for name in IGNORED_ENVIRONMENT:
+        os.environ.pop(name, None)
+    why = _WhyStopped()
+    with tempfile.TemporaryDirectory(prefix="waterrai-contract-") as scratch:
+        # Hypothesis keeps caches in ./.hypothesis unless told otherwise: not in the caller's folder
+        os.environ.setdefault(HYPOTHESIS_STORAGE, scratch)
+        code, reason = verdict(pytest.main(pytest_arguments(forwarded), plugins=[why]), why.reason)
+    if reason:
+        print(f"{PROG}: no verdict (exit {code}): {reason}", file=sys.stderr)
+    return code
+
+
+def suite_options_help() -> str:
+    """The suite's own options, as its conftest declares them (read from pytest's --help)."""
+    import pytest
+
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        pytest.main(pytest_arguments(["--help"]))
+    sections: list[list[str]] = [[]]
+    for line in text.getvalue().splitlines():
+        if line and not line[0].isspace() and line.endswith(":"):
+            sections.append([])
+        sections[-1].append(line)
+    ours = [section for section in sections if any("--base-url" in line for line in section)]
+    return "\n".join(ours[0]).rstrip() if ours else "(pytest did not list them: see --pytest-help)"
+
+
+def _exit_statuses() -> str:
+    from contract_tests.settings import TOKEN_ENV
+
+    return (
+        "exit status:\n"
+        "  0  the server keeps the contract\n"
+        "  1  it breaks it (each violation is named, with a curl command that reproduces it)\n"
+        "  2  no verdict: a usage error, a server that cannot be reached, or an interrupted run\n"
+        "     (a line on stderr says which)\n\n"
+        f"example:\n  {TOKEN_ENV}=... {PROG} --base-url https://staging.example.com \\\n"
+        "      --junitxml reports/contract.xml --summary reports/contract.md\n\n"
+        "pytest's own options (--junitxml FILE, -k EXPR, -x, -v...) are listed by --pytest-help."
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    from contract_tests.settings import SCENARIO_ENV, TOKEN_ENV
+    from meetings_spec.about import VersionAction
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        usage=f"{PROG} --base-url URL [suite and pytest options]",
+        description=(
+            "Check a server against the Water AI Meetings API contract (the contract suite, run by pytest).\n"
+            f"The API token comes from ${TOKEN_ENV} (never the command line); ${SCENARIO_ENV} names a\n"
+            "scenario that exists on the target. Every option not listed under 'this command' goes to pytest\n"
+            "as given; the caller's pytest.ini, pyproject.toml, conftest.py and $PYTEST_ADDOPTS are ignored."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+        allow_abbrev=False,  # a prefix of one of ours must not swallow one of pytest's
+    )
+    own = parser.add_argument_group("this command")
+    own.add_argument("-h", "--help", action="store_true", help="show this help (with the suite's options) and exit")
+    own.add_argument("--pytest-help", action="store_true", help="show every pytest option too, and exit")
+    own.add_argument("--version", action=VersionAction)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    own, forwarded = parser.parse_known_args(argv)
+    if own.help:
+        print(f"{parser.format_help().rstrip()}\n\n{suite_options_help()}\n\n{_exit_statuses()}")
+        return KEPT
+    if own.pytest_help:
+        return run_suite(["--help"])
+    return run_suite(forwarded)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
