@@ -72,8 +72,7 @@ def register_admin(app: Flask, ctx: MockContext, settings: SharedSettings) -> No
         try:
             settings.store(settings.current().updated(changes))
         except SettingError as error:
-            field = next((name for name in ("fault_rate", "fault", "delay") if name in str(error)), "settings")
-            raise ApiError(400, "validation_failed", f"{error}.", [Problem(f"body.{field}", "value", str(error))]) from None
+            raise ApiError(400, "validation_failed", f"{error}.", [Problem(f"body.{error.field}", "value", str(error))]) from None
         return settings_answer()
 
     app.register_blueprint(admin)

@@ -38,6 +38,10 @@ CONNECTION_FAULTS = frozenset({"connection_reset", "empty_response", "timeout"})
 class SettingError(ValueError):
     """A delay, fault or rate that the mock does not take; the message says what it takes."""
 
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field  # delay, fault or fault_rate
+
 
 @dataclass(frozen=True)
 class Delay:
@@ -52,17 +56,17 @@ class Delay:
         if isinstance(text, Mapping):
             text = f"{text.get('min_ms')}-{text.get('max_ms')}"
         if isinstance(text, bool) or not isinstance(text, (int, str)):
-            raise SettingError(f"a delay is a number of milliseconds or MIN-MAX, not {text!r}")
+            raise SettingError(f"a delay is a number of milliseconds or MIN-MAX, not {text!r}", "delay")
         low_text, _, high_text = str(text).strip().partition("-")
         try:
             low = int(low_text)
             high = int(high_text) if high_text else low
         except ValueError:
-            raise SettingError(f"a delay is a number of milliseconds or MIN-MAX, not {text!r}") from None
+            raise SettingError(f"a delay is a number of milliseconds or MIN-MAX, not {text!r}", "delay") from None
         if not 0 <= low <= high:
-            raise SettingError(f"a delay range needs 0 <= MIN <= MAX, not {text!r}")
+            raise SettingError(f"a delay range needs 0 <= MIN <= MAX, not {text!r}", "delay")
         if high > MAX_DELAY_MS:
-            raise SettingError(f"a delay may be at most {MAX_DELAY_MS} ms, not {high}")
+            raise SettingError(f"a delay may be at most {MAX_DELAY_MS} ms, not {high}", "delay")
         return cls(low, high)
 
     def draw(self, rng: random.Random) -> float:
@@ -78,13 +82,13 @@ class Delay:
 
 def fault_name(name: Any) -> str:
     if name not in FAULTS:
-        raise SettingError(f"unknown fault {name!r}; the faults are: {', '.join(FAULTS)}")
+        raise SettingError(f"unknown fault {name!r}; the faults are: {', '.join(FAULTS)}", "fault")
     return str(name)
 
 
 def fault_rate(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise SettingError(f"a fault rate is a number from 0 to 1, not {value!r}")
+        raise SettingError(f"a fault rate is a number from 0 to 1, not {value!r}", "fault_rate")
     return float(value)
 
 
@@ -98,7 +102,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.fault_rate and self.fault is None:
-            raise SettingError("a fault rate needs a fault to inject (--fault NAME, or \"fault\" in the settings)")
+            raise SettingError("a fault rate needs a fault to inject (--fault NAME, or \"fault\" in the settings)", "fault_rate")
 
     def as_json(self) -> dict[str, Any]:
         return {"delay": None if self.delay is None else self.delay.as_json(), "fault": self.fault, "fault_rate": self.fault_rate}
@@ -107,7 +111,7 @@ class Settings:
         """These settings with the fields ``changes`` names replaced (``null`` clears one)."""
         unknown = sorted(set(changes) - {"delay", "fault", "fault_rate"})
         if unknown:
-            raise SettingError(f"unknown setting {unknown[0]!r}; the settings are delay, fault and fault_rate")
+            raise SettingError(f"unknown setting {unknown[0]!r}; the settings are delay, fault and fault_rate", unknown[0])
         delay, fault, rate = self.delay, self.fault, self.fault_rate
         if "delay" in changes:
             delay = None if changes["delay"] is None else Delay.parse(changes["delay"])
@@ -191,7 +195,7 @@ class SharedSettings:
     def store(self, settings: Settings) -> None:
         data = settings.to_bytes()
         if len(data) > _SIZE - _HEADER.size:
-            raise SettingError("settings too large")
+            raise SettingError("settings too large", "settings")
         lock = open(self.path, "rb") if self.path is not None else None  # noqa: SIM115 - closed below
         try:
             if lock is not None:

@@ -106,7 +106,7 @@ class Front:
         try:
             return plan(settings, wanted, self.rng)
         except SettingError as error:
-            kind = "fault" if "fault" in str(error) else "delay"
+            kind = error.field
             message = f"Prefer asks for a {kind} the mock cannot give: {error}."
             raise ApiError(400, "unknown_preference", message, [Problem("header.Prefer", kind, message)]) from None
 
