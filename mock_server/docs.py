@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 import yaml
-from flask import Blueprint, Flask, Response, redirect, render_template_string, request
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template_string, request
 
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.assumptions import iter_assumptions, label
@@ -139,5 +139,10 @@ def _index(ctx: MockContext, info: dict[str, Any]) -> dict[str, Any]:
             {"method": op.spec.method.upper(), "path": op.spec.path, "operationId": op.spec.operation_id}
             for op in ctx.compiled.operations.values()
         ],
-        "admin": [f"{ADMIN_PREFIX}{name}" for name in ("health", "reset", "requests", "settings")],
+        "admin": [
+            {"method": method, "path": rule.rule}
+            for rule in current_app.url_map.iter_rules()
+            if rule.rule.startswith(ADMIN_PREFIX)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})  # type: ignore[operator]
+        ],
     }
