@@ -69,9 +69,13 @@ class RsgiLane:
             plan = front.plan(headers.get("prefer"))
         except ApiError as error:
             return _send(protocol, front.error(error, cors), match.head), ""
-        body = b""
+        body: bytes | None = b""
         if match.op.body_validator is not None:  # type: ignore[union-attr]
-            body = await _read_body(protocol, front.content_length(headers.get("content-length")), front.max_body_bytes)
+            declared = front.content_length(headers.get("content-length"))
+            if declared is not None and declared <= front.max_body_bytes:
+                body = await protocol()
+            else:
+                body = await _read_body(protocol, declared, front.max_body_bytes)
             if body is None:
                 answer = front.too_large(cors)
                 return _send(protocol, answer._replace(headers=[*answer.headers, ("Connection", "close")])), ""
@@ -79,7 +83,7 @@ class RsgiLane:
             await asyncio.sleep(plan.delay_s)
         if plan.fault is not None:
             return await self._fault(scope, protocol, plan.fault, match, cors)
-        incoming = Incoming(headers.get("authorization"), headers.get("content-type"), headers.get("prefer"), lambda: body)
+        incoming = Incoming(headers.get("authorization"), headers.get("content-type"), headers.get("prefer"), lambda: body or b"")
         return _send(protocol, front.serve(match, incoming, cors), match.head), ""
 
     async def _fault(self, scope: Any, protocol: Any, fault: str, match: Match, cors: list[tuple[str, str]]) -> tuple[int, str]:
@@ -123,8 +127,6 @@ def _header_getter(headers: Any) -> Callable[[str], str | None]:
 async def _read_body(protocol: Any, declared: int | None, limit: int) -> bytes | None:
     """The body, or None when it is over ``limit``: then read and dropped up to ``DRAIN_LIMIT``
     so that a client still sending it (Python's urllib) reads the 413, not a broken pipe."""
-    if declared is not None and declared <= limit:
-        return await protocol()
     if declared is not None and declared > DRAIN_LIMIT:
         return None
     parts: list[bytes] = []
