@@ -41,7 +41,8 @@ class Connection:
         placeholder = socket.socket(self.sock.family, socket.SOCK_STREAM)
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_ON_CLOSE)
-            os.dup2(placeholder.fileno(), self.fd)  # the server's descriptor lets go of the connection
+            if os.fstat(self.fd).st_ino == os.fstat(self.sock.fileno()).st_ino:  # still this connection
+                os.dup2(placeholder.fileno(), self.fd)  # the server's descriptor lets go of the connection
         finally:
             placeholder.close()
             self.sock.close()  # the last reference: closed with linger zero, RST

@@ -107,8 +107,16 @@ class RsgiLane:
         return 0, note
 
     async def _to_wsgi(self, scope: Any, protocol: Any) -> None:
-        """Hand a request the API does not serve to the Flask app, as WSGI (body read first)."""
-        body = await protocol()
+        """Hand a request the API does not serve to the Flask app, as WSGI (body read first, up
+        to the same limit as the API's)."""
+        headers = scope.headers
+        body: bytes | None = b""
+        if "content-length" in headers or "transfer-encoding" in headers:
+            body = await _read_body(protocol, self.front.content_length(headers.get("content-length")), self.front.max_body_bytes)
+        if body is None:
+            status = _send(protocol, self.front.too_large(self.front.cors(_header_getter(headers), scope.method)))
+            self.log.record(scope.method, scope.path, scope.client.rpartition(":")[0].strip("[]"), status, 0.0)
+            return
         response, status, headers = run_wsgi_app(self.app, _environ(scope, body), buffered=True)
         try:
             data = b"".join(response)
@@ -127,6 +135,8 @@ def _header_getter(headers: Any) -> Callable[[str], str | None]:
 async def _read_body(protocol: Any, declared: int | None, limit: int) -> bytes | None:
     """The body, or None when it is over ``limit``: then read and dropped up to ``DRAIN_LIMIT``
     so that a client still sending it (Python's urllib) reads the 413, not a broken pipe."""
+    if declared is not None and declared <= limit:
+        return await protocol()
     if declared is not None and declared > DRAIN_LIMIT:
         return None
     parts: list[bytes] = []

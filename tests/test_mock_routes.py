@@ -109,6 +109,9 @@ class _Headers:
     def items(self) -> list[tuple[str, str]]:
         return list(self._headers.items())
 
+    def __contains__(self, name: str) -> bool:
+        return name in self._headers
+
 
 class _Scope:
     """An RSGI HTTP scope as Granian gives it."""
@@ -187,3 +190,15 @@ def test_cors_headers_are_flask_cors_own(origins: Any, origin: str | None) -> No
         assert flasks["Access-Control-Allow-Origin"] in ("*", origin)
     if origin == "http://evil.example" and origins != "*":
         assert "Access-Control-Allow-Origin" not in flasks
+
+
+def test_the_rsgi_lane_hands_other_paths_to_flask_with_their_bodies_bounded() -> None:
+    app = _app()
+    status, headers, body = rsgi_call(app, "GET", "/docs")
+    assert status == 200 and headers["content-type"].startswith("text/html") and b"swagger-ui" in body
+    status, _, body = rsgi_call(app, "POST", "/__mock/settings", JSON, b'{"delay": "5-9"}')
+    assert status == 200 and b'"min_ms":5' in body
+    assert app.test_client().get("/__mock/settings").get_json()["settings"]["delay"] == {"min_ms": 5, "max_ms": 9}
+    status, _, body = rsgi_call(app, "POST", "/__mock/settings", JSON, b"[" + b"1," * 40_000 + b"1]")
+    assert status == 413 and b"payload_too_large" in body
+    assert rsgi_call(app, "GET", "/nowhere")[0] == 404
