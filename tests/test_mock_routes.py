@@ -202,3 +202,25 @@ def test_the_rsgi_lane_hands_other_paths_to_flask_with_their_bodies_bounded() ->
     status, _, body = rsgi_call(app, "POST", "/__mock/settings", JSON, b"[" + b"1," * 40_000 + b"1]")
     assert status == 413 and b"payload_too_large" in body
     assert rsgi_call(app, "GET", "/nowhere")[0] == 404
+
+
+def test_a_held_timeout_ends_at_its_bound_with_a_close_and_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``timeout`` fault waits for the client to give up, but never past the bound: then the
+    connection is closed with nothing sent (hyper refuses the unsendable head)."""
+    import time
+
+    from mock_server import rsgi_lane
+
+    monkeypatch.setattr(rsgi_lane, "MAX_DELAY_MS", 80)
+
+    class Silent(_Protocol):
+        async def client_disconnect(self) -> None:
+            await asyncio.sleep(3600)  # a client that never gives up
+
+    app = _app()
+    lane = RsgiLane(app.extensions["waterrai_front"], app.wsgi_app, app.extensions["waterrai_log"])
+    protocol = Silent(b"")
+    started = time.monotonic()
+    asyncio.run(lane.__rsgi__(_Scope("GET", "/meetings/789", {**AUTH, "Prefer": "fault=timeout"}), protocol))
+    assert 0.08 <= time.monotonic() - started < 1.0
+    assert protocol.answer == (200, rsgi_lane._UNSENDABLE, b"")
