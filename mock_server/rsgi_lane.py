@@ -53,7 +53,8 @@ class RsgiLane:
             return
         started = time.perf_counter()
         status, note = await self._api(scope, protocol, method, match)
-        self.log.record(method, path, scope.client.rpartition(":")[0].strip("[]"), status, time.perf_counter() - started, note)
+        remote = scope.client.rpartition(":")[0].strip("[]") if self.log.write is not None else "-"
+        self.log.record(method, path, remote, status, time.perf_counter() - started, note)
 
     async def _api(self, scope: Any, protocol: Any, method: str, match: Match) -> tuple[int, str]:
         """Answer one request to a path of the API; the status sent (0: none) and a log note."""
