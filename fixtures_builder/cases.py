@@ -145,6 +145,13 @@ def _error_cases(op: Operation, minimal: dict[str, Any], post: Any) -> Iterator[
     yield bad("error-payload-too-large", "A body over 64 KiB: 413.", {**minimal, text: "x" * 66_000}, status=413)
     yield Case(oid, "error-unknown-scenario", "A scenario_id no scenario has: 404.", post({**minimal, "scenario_id": UNKNOWN_ID}), status=404)
     yield Case(oid, "error-insufficient-minutes", "The meeting needs more minutes than the account has left: 402.", post({**minimal, duration: 60}), balance=20, status=402)
+    yield Case(
+        oid,
+        "error-server-error",
+        "A failure asked for with Prefer: fault=server_error: 500 (the mock fails only when asked to).",
+        Step("POST", op.path, body=minimal, headers={**_json_headers(), "Prefer": "fault=server_error"}),
+        status=500,
+    )
 
 
 def json_text(value: Any) -> str:
@@ -174,3 +181,5 @@ def _read_cases(op: Operation, creator: Operation) -> Iterator[Case]:
     yield Case(op.operation_id, "error-missing-token", "No Authorization header: 401.", get(docs_id, headers={}), broken="header", status=401)
     yield Case(op.operation_id, "error-unknown-meeting", "An id no meeting has: 404.", get(UNKNOWN_ID), status=404)
     yield Case(op.operation_id, "error-id-not-an-integer", "A path id that is not an integer: 400.", get("abc"), broken="path", status=400)
+    server_error = {"Authorization": AUTH_PLACEHOLDER, "Prefer": "fault=server_error"}
+    yield Case(op.operation_id, "error-server-error", "A failure asked for with Prefer: fault=server_error: 500.", get(docs_id, headers=server_error), status=500)

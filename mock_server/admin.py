@@ -1,15 +1,17 @@
-"""Routes under ``/__mock/`` for people and test suites driving the mock: health, reset, journal."""
+"""Routes under ``/__mock/`` for people and test suites driving the mock: health, reset, journal,
+and the delays and faults it answers with (``settings``). No delay or fault ever applies here."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request
 
 from mock_server.act import MockContext
+from mock_server.chaos import FAULTS, MAX_DELAY_MS, SettingError, SharedSettings
 from mock_server.errors import ApiError, Problem, json_response
 from mock_server.request_log import ADMIN_PREFIX
 
 
-def register_admin(app: Flask, ctx: MockContext) -> None:
+def register_admin(app: Flask, ctx: MockContext, settings: SharedSettings) -> None:
     admin = Blueprint("mock_admin", __name__, url_prefix=ADMIN_PREFIX.rstrip("/"))
 
     @admin.get("/health")
@@ -48,6 +50,30 @@ def register_admin(app: Flask, ctx: MockContext) -> None:
         if ctx.journal is not None:
             ctx.journal.flush()
         return json_response({"requests": ctx.state.recent_requests(int(raw))}, 200)
+
+    def settings_answer() -> Response:
+        return json_response(
+            {"settings": settings.current().as_json(), "faults": FAULTS, "max_delay_ms": MAX_DELAY_MS}, 200
+        )
+
+    @admin.get("/settings")
+    def show_settings() -> Response:
+        """The delay and fault every answer of the API's operations gets unless its request asks otherwise."""
+        return settings_answer()
+
+    @admin.post("/settings")
+    def change_settings() -> Response:
+        """Change some of them (WireMock's global settings): ``{"delay": "200-800", "fault":
+        "timeout", "fault_rate": 0.1}``; ``null`` clears one. Every worker follows at once."""
+        changes = request.get_json(silent=True)
+        if not isinstance(changes, dict):
+            message = 'Send a JSON object such as {"delay": 500} or {"fault": "server_error", "fault_rate": 0.2}.'
+            raise ApiError(400, "validation_failed", message, [Problem("body", "type", message)])
+        try:
+            settings.store(settings.current().updated(changes))
+        except SettingError as error:
+            raise ApiError(400, "validation_failed", f"{error}.", [Problem(f"body.{error.field}", "value", str(error))]) from None
+        return settings_answer()
 
     app.register_blueprint(admin)
 

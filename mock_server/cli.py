@@ -1,8 +1,10 @@
 """``waterrai-mock`` / ``python -m mock_server`` / ``make mock``: serve the mock on a real WSGI server.
 
 The parent process checks the spec and prepares the shared SQLite state, then Granian (a
-production WSGI server written in Rust) runs the Flask app in worker processes that all read
-and write that one state.
+production server written in Rust) runs the mock in worker processes that all read and write
+that one state: the API's paths through its RSGI interface (``mock_server.rsgi``), so that a
+slow or held answer keeps no thread and a fault can break the connection, and the rest (docs,
+spec, admin routes) through the Flask app behind it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Sequence
 
 from meetings_spec import SpecError
 from meetings_spec.about import VersionAction
+from mock_server.chaos import FAULTS, MAX_DELAY_MS, Delay, SettingError, Settings, fault_rate
 from meetings_spec.loader import default_spec_path
 
 SETTINGS_ENV = "WATERRAI_MOCK_SETTINGS"
@@ -60,6 +63,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"worker processes, sharing one state (default here: {default_workers()}; two, or one on a two-core machine)",
     )
     parser.add_argument("--quiet", action="store_true", help="no access log line per request")
+    parser.add_argument(
+        "--delay",
+        metavar="MS|MIN-MAX",
+        help=f"delay every answer of the API's operations by MS milliseconds, or by a uniform draw from MIN-MAX (at most {MAX_DELAY_MS})",
+    )
+    parser.add_argument("--fault", choices=list(FAULTS), help="the fault --fault-rate injects: " + "; ".join(f"{k}: {v}" for k, v in FAULTS.items()))
+    parser.add_argument("--fault-rate", type=float, default=0.0, metavar="P", help="inject --fault into this share (0 to 1) of the API's answers")
     parser.add_argument("--version", action=VersionAction)
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
@@ -68,6 +78,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--workers must be at least 1")
     if args.balance is not None and args.balance < 0:
         parser.error("--balance cannot be negative")
+    try:
+        rate = fault_rate(args.fault_rate)
+        args.chaos = Settings(Delay.parse(args.delay) if args.delay else None, args.fault, rate)
+    except SettingError as error:
+        parser.error(f"{error}")
     return args
 
 
@@ -87,18 +102,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mock_server.app import create_app
 
     spec = (args.spec or default_spec_path()).resolve()
-    temporary = None if args.state else tempfile.mkdtemp(prefix="waterrai-mock-", dir=_memory_folder())
-    state = args.state.resolve() if args.state else Path(temporary) / "state.sqlite3"  # type: ignore[arg-type]
+    temporary = tempfile.mkdtemp(prefix="waterrai-mock-", dir=_memory_folder())
+    state = args.state.resolve() if args.state else Path(temporary) / "state.sqlite3"
     settings: dict[str, Any] = {
         "spec_path": str(spec),
         "state_path": str(state),
+        "settings_path": str(Path(temporary) / "settings"),  # delays and faults, shared by the workers
         "balance": args.balance,
         "cors_origins": args.cors_origins or "*",
         "access_log": not args.quiet,
     }
     kept = args.state is not None and state.is_file() and state.stat().st_size > 0
     try:
-        prepared = create_app(**settings, initialize=True)  # fail here, once, on a bad spec; plant the seed
+        prepared = create_app(**settings, settings=args.chaos, initialize=True)  # fail here, once, on a bad spec; plant the seed
     except SpecError as error:
         print(f"waterrai-mock: {error}", file=sys.stderr)
         return 2
@@ -121,21 +137,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"waterrai-mock: serving {spec.name} on http://{args.host}:{args.port} "
         f"({args.workers} worker{'s' if args.workers > 1 else ''}, state {'in ' + str(state) if args.state else 'fresh'}, "
-        f"{'one token only' if token else 'any bearer token'})",
+        f"{'one token only' if token else 'any bearer token'}{_chaos_note(args.chaos)}); docs on http://{args.host}:{args.port}/docs",
         file=sys.stderr,
         flush=True,
     )
     try:
         Granian(
-            "mock_server.wsgi:build_app",
+            "mock_server.rsgi:build_app",
             factory=True,
             address=args.host,
             port=args.port,
-            interface=Interfaces.WSGI,
+            interface=Interfaces.RSGI,
             workers=args.workers,
-            # One Python thread per worker: the GIL runs one request at a time anyway, and more
-            # threads only queue on SQLite's write lock (long tail latency on creates).
-            blocking_threads=1,
+            websockets=False,
             # Granian stops accepting connections past this many in flight: keep it at the listen
             # backlog, so that no client's connection starves while others are served.
             backpressure=1024,
@@ -147,9 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_access=False,
         ).serve()
     finally:
-        if temporary:
-            shutil.rmtree(temporary, ignore_errors=True)
+        shutil.rmtree(temporary, ignore_errors=True)
     return 0
+
+
+def _chaos_note(chaos: Settings) -> str:
+    note = f", delay {chaos.delay} ms" if chaos.delay else ""
+    return note + (f", fault {chaos.fault} at rate {chaos.fault_rate:g}" if chaos.fault_rate else "")
 
 
 if __name__ == "__main__":

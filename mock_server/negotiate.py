@@ -26,7 +26,7 @@ def negotiate(op: CompiledOperation, prefer: str | None) -> CannedAnswer | None:
     """The canned answer ``prefer`` asks for, None to act normally, or 400 for an unknown choice."""
     if not prefer:
         return None
-    wanted = _preferences(prefer)
+    wanted = preferences(prefer)
     code, example = wanted.get("code"), wanted.get("example")
     if code is None and example is None:
         return None  # other preferences (RFC 7240 says to ignore what we do not know)
@@ -48,7 +48,8 @@ def negotiate(op: CompiledOperation, prefer: str | None) -> CannedAnswer | None:
     return CannedAnswer(int(code), next(iter(examples.values())))
 
 
-def _preferences(header: str) -> dict[str, str]:
+def preferences(header: str) -> dict[str, str]:
+    """``Prefer``'s preferences by name (RFC 7240), lower-cased names, unquoted values."""
     result = {}
     for item in header.replace(";", ",").split(","):
         name, _, value = item.strip().partition("=")

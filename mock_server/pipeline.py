@@ -1,7 +1,8 @@
 """The stages every request to an operation goes through, whichever way it came in.
 
-Flask's view (``mock_server.app``) and the fast lane (``mock_server.fast_lane``) both call
-``serve`` with what they read from the request, so the two can never answer differently.
+The front (``mock_server.front``) calls ``serve`` for every request to an operation, whichever
+lane read it (WSGI in embedded use, RSGI under ``waterrai-mock``), so they cannot answer
+differently.
 """
 
 from __future__ import annotations

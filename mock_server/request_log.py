@@ -64,12 +64,19 @@ class RequestLog:
             self._record(environ, seen[-1] if seen else "500", time.perf_counter() - started)
 
     def _record(self, environ: dict[str, Any], status_line: str, seconds: float) -> None:
-        method = environ.get("REQUEST_METHOD", "-")
-        path = environ.get("PATH_INFO", "") or "/"
-        status = int(status_line.split(" ", 1)[0])
+        self.record(
+            environ.get("REQUEST_METHOD", "-"),
+            environ.get("PATH_INFO", "") or "/",
+            environ.get("REMOTE_ADDR", "-"),
+            int(status_line.split(" ", 1)[0]),
+            seconds,
+        )
+
+    def record(self, method: str, path: str, remote: str, status: int, seconds: float, note: str = "") -> None:
+        """Log and journal one request; ``status`` 0 is a request that got no HTTP answer (a fault)."""
         milliseconds = round(seconds * 1000, 3)
         if self.write is not None:
             shown = path if path.isprintable() else path.encode("unicode_escape").decode("ascii")  # no forged lines
-            self.write(f'{environ.get("REMOTE_ADDR", "-")} "{method} {shown}" {status} {milliseconds:.2f}ms')
+            self.write(f'{remote} "{method} {shown}" {status or "-"} {milliseconds:.2f}ms{note}')
         if self.journal is not None and not path.startswith(ADMIN_PREFIX):
             self.journal.add((time.time(), method, path[:512], status, milliseconds))

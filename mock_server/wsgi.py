@@ -1,4 +1,8 @@
-"""The WSGI entry point Granian's workers import: the app, configured by the parent process."""
+"""One worker's Flask app, configured by the parent process (``waterrai-mock``).
+
+Granian serves it through ``mock_server.rsgi``; any WSGI server can serve it as it is
+(``mock_server.wsgi:build_app``, a factory), without the faults that break a connection.
+"""
 
 from __future__ import annotations
 

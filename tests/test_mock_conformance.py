@@ -34,12 +34,14 @@ TRIGGERS: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
         "404": ("POST", {"json": {"person_name": "A", "scenario_id": 9999}}),
         "413": ("POST", {"data": BIG, "headers": {**AUTH, "Content-Type": "application/json"}}),
         "415": ("POST", {"data": "x", "headers": TEXT}),
+        "500": ("POST", {"json": {"person_name": "A", "scenario_id": 456}, "headers": {**AUTH, "Prefer": "fault=server_error"}}),
     },
     "getMeeting": {
         "200": ("GET", {}),
         "400": ("GET", {"id": "abc"}),
         "401": ("GET", {"headers": {}}),
         "404": ("GET", {"id": "4242"}),
+        "500": ("GET", {"headers": {**AUTH, "Prefer": "fault=server_error"}}),
     },
 }
 TRIGGERS["createDynamicMeeting"] = {

@@ -86,3 +86,20 @@ def test_cors_can_be_restricted() -> None:
     assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
     refused = client.options(CREATE, headers={**PREFLIGHT, "Origin": "http://evil.example"})
     assert "Access-Control-Allow-Origin" not in refused.headers
+
+
+def test_faults_that_are_answers_work_embedded_and_connection_faults_say_why_not(client: FlaskClient) -> None:
+    from mock_server.wsgi_lane import ConnectionFault
+
+    assert client.get("/meetings/789", headers={**AUTH, "Prefer": "fault=server_error"}).status_code == 500
+    with pytest.raises(ConnectionFault, match="waterrai-mock can"):
+        client.get("/meetings/789", headers={**AUTH, "Prefer": "fault=connection_reset"})
+    assert client.get("/__mock/health", headers={"Prefer": "fault=server_error"}).status_code == 200  # never on admin routes
+
+
+def test_prefer_delay_slows_an_embedded_answer_too(client: FlaskClient) -> None:
+    import time
+
+    started = time.monotonic()
+    assert client.get("/meetings/789", headers={**AUTH, "Prefer": "delay=120"}).status_code == 200
+    assert time.monotonic() - started >= 0.12
