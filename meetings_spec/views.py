@@ -70,3 +70,10 @@ def _drop_responses_of_other_view(document: dict[str, Any], view: View) -> None:
             only_in = refs.deref(responses[status]).get("x-only-in")
             if only_in is not None and only_in != view.value:
                 del responses[status]
+    # and the shared responses of the other view, which nothing refers to any more (a view is a
+    # document of its own: linters and code generators read it whole)
+    shared = document.get("components", {}).get("responses", {})
+    for name in list(shared):
+        only_in = shared[name].get("x-only-in")
+        if only_in is not None and only_in != view.value:
+            del shared[name]

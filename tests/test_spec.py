@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -284,3 +285,15 @@ def test_schema_level_examples_fit_their_fields() -> None:
             for value in field.schema.get("examples", []):
                 validator = Draft202012Validator({**field.schema, "examples": None}, registry=spec_registry(strict))
                 assert validator.is_valid(value), (op.operation_id, name, value)
+
+
+@pytest.mark.parametrize("view", list(View))
+def test_each_view_keeps_only_the_shared_responses_it_uses(view: View) -> None:
+    """A view is a document of its own (served as /openapi.json, read by linters and generators):
+    no response of the other view is left behind, unused, in its components."""
+    document = contract_view(SPEC, view)
+    text = json.dumps(document["paths"])
+    shared = document["components"]["responses"]
+    assert shared, "the spec shares no response: this test would prove nothing"
+    unused = [name for name in shared if f'"#/components/responses/{name}"' not in text]
+    assert unused == []
