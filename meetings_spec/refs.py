@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -43,6 +43,19 @@ class RefResolver:
 def schema_ref(pointer: str) -> dict[str, str]:
     """A schema that is the spec's schema at ``pointer`` (``/components/schemas/Meeting``)."""
     return {"$ref": f"{SPEC_URI}#{pointer}"}
+
+
+def keyed(node: Any, key: str, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    """Every ``(pointer, value)`` of ``key`` in the objects under ``node``, in file order: where
+    the spec says ``$ref``, ``x-assumption``, or any other keyword."""
+    if isinstance(node, dict):
+        if key in node:
+            yield pointer, node[key]
+        for name, value in node.items():
+            yield from keyed(value, key, f"{pointer}/{escape_segment(name)}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from keyed(value, key, f"{pointer}/{index}")
 
 
 def escape_segment(segment: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from referencing.exceptions import Unresolvable
 
-from meetings_spec.refs import RefResolver, escape_segment
+from meetings_spec.refs import RefResolver, escape_segment, keyed
 from meetings_spec.views import HTTP_METHODS, View as SpecView, contract_view
 from spec_diff.document_diff import DocumentDiff
 from spec_diff.model import Change, Level, View
@@ -94,11 +94,4 @@ def _expect(value: Any, kind: type, label: str, pointer: str) -> None:
 
 
 def _refs(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
-    if isinstance(node, dict):
-        if isinstance(node.get("$ref"), str):
-            yield pointer, node["$ref"]
-        for key, value in node.items():
-            yield from _refs(value, f"{pointer}/{escape_segment(key)}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _refs(value, f"{pointer}/{index}")
+    return ((where, ref) for where, ref in keyed(node, "$ref", pointer) if isinstance(ref, str))
