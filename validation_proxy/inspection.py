@@ -88,6 +88,9 @@ class Inspector:
         self.routes = RouteTable(self.operations.values())
         self.judge = Judge(self.view, scenarios=scenarios)
         self._responses = _ResponseValidators(self.view)
+        for op in self.operations.values():  # compiled now, with the rest of what lives as long as the process
+            for status in op.spec.responses:
+                self._responses.validator(op, status)
 
     # -------------------------------------------------------------------- the request
 
