@@ -59,6 +59,8 @@ class Finding:
     outcome: Outcome
     message: str = ""  # failed: expected and got; skipped: why
     side: str = "response"  # which half of the exchange broke the rule
+    expected: str = ""  # failed: what the rule asked for, in short (the message says why)
+    got: str = ""  # failed: what came back instead
 
 
 @dataclass
@@ -117,7 +119,7 @@ def _echo(op: Operation, field_: RequestField, strict: bool) -> RuleInstance:
         want, got = _normalised(body[field_.name]), lookup(answer, field_.echo, _MISSING)
         if got is not _MISSING and _same(want, got):
             return Finding(name, "x-echo", Outcome.PASSED)
-        return Finding(name, "x-echo", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {field_.name} was sent; the server answered {_shown(got)}")
+        return Finding(name, "x-echo", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {field_.name} was sent; the server answered {_shown(got)}", expected=repr(want), got=_shown(got))
 
     return RuleInstance(name, "x-echo", f"a 2xx answer to a request that sends {field_.name}", judge)
 
@@ -133,7 +135,7 @@ def _default(op: Operation, field_: RequestField) -> RuleInstance:
         got = lookup(answer, field_.echo, _MISSING)
         if got is not _MISSING and _same(default, got):
             return Finding(name, "default", Outcome.PASSED)
-        return Finding(name, "default", Outcome.FAILED, f"{_where(field_.echo)} should be {default!r}, the documented default, because {field_.name} was omitted; the server answered {_shown(got)}")
+        return Finding(name, "default", Outcome.FAILED, f"{_where(field_.echo)} should be {default!r}, the documented default, because {field_.name} was omitted; the server answered {_shown(got)}", expected=repr(default), got=_shown(got))
 
     return RuleInstance(name, "default", f"a 2xx answer to a request that omits {field_.name}", judge)
 
@@ -169,7 +171,7 @@ def _default_from(op: Operation, field_: RequestField, strict: bool) -> Iterator
         want, why = wanted
         if got is not _MISSING and _same(want, got):
             return Finding(name, "x-default-from", Outcome.PASSED)
-        return Finding(name, "x-default-from", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {why}; the server answered {_shown(got)}")
+        return Finding(name, "x-default-from", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {why}; the server answered {_shown(got)}", expected=repr(want), got=_shown(got))
 
     def joined(exchange: Exchange, memory: dict[str, Any]) -> Finding | None:
         body, answer = _request_object(exchange), _success_object(exchange)
@@ -219,7 +221,7 @@ def _default_from_scenario(op: Operation, field_: RequestField, scenarios: Mappi
         want = known[attribute] if known[attribute] is not None else otherwise
         if got is not _MISSING and _same(want, got):
             return Finding(value_name, "x-default-from-scenario", Outcome.PASSED)
-        return Finding(value_name, "x-default-from-scenario", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {field_.name} was omitted and scenario {scenario}'s {attribute} is {known[attribute]!r}; the server answered {_shown(got)}")
+        return Finding(value_name, "x-default-from-scenario", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {field_.name} was omitted and scenario {scenario}'s {attribute} is {known[attribute]!r}; the server answered {_shown(got)}", expected=repr(want), got=_shown(got))
 
     def consistent(exchange: Exchange, memory: dict[str, Any]) -> Finding | None:
         seen = omitted(exchange)
@@ -233,7 +235,7 @@ def _default_from_scenario(op: Operation, field_: RequestField, scenarios: Mappi
             return None  # nothing to compare with yet
         if _same(earlier[key], got):
             return Finding(same_name, "x-default-from-scenario", Outcome.PASSED)
-        return Finding(same_name, "x-default-from-scenario", Outcome.FAILED, f"{_where(field_.echo)} was {earlier[key]!r} for an earlier request on scenario {scenario} that omitted {field_.name}, and is {got!r} now; the scenario's {attribute} (else {otherwise!r}) decides it")
+        return Finding(same_name, "x-default-from-scenario", Outcome.FAILED, f"{_where(field_.echo)} was {earlier[key]!r} for an earlier request on scenario {scenario} that omitted {field_.name}, and is {got!r} now; the scenario's {attribute} (else {otherwise!r}) decides it", expected=repr(earlier[key]), got=repr(got))
 
     needs = f"a 2xx answer to a request that omits {field_.name}"
     yield RuleInstance(value_name, "x-default-from-scenario", needs, value)
@@ -250,7 +252,7 @@ def _initial_value(op: Operation, pointer: str, initial: Any) -> RuleInstance:
         got = lookup(answer, pointer, _MISSING)
         if got is not _MISSING and _same(initial, got):
             return Finding(name, "x-initial-value", Outcome.PASSED)
-        return Finding(name, "x-initial-value", Outcome.FAILED, f"{_where(pointer)} of what was just created should be {initial!r}; the server answered {_shown(got)}")
+        return Finding(name, "x-initial-value", Outcome.FAILED, f"{_where(pointer)} of what was just created should be {initial!r}; the server answered {_shown(got)}", expected=repr(initial), got=_shown(got))
 
     return RuleInstance(name, "x-initial-value", f"a 2xx answer of {op.operation_id}", judge)
 
@@ -270,7 +272,7 @@ def _query_params(op: Operation, url_pointer: str, parameters: Mapping[str, str]
         for parameter, pointer in parameters.items():
             want, got = lookup(answer, pointer, _MISSING), query.get(parameter)
             if want is _MISSING or got != [str(want)]:
-                return Finding(name, "x-query-params", Outcome.FAILED, f"{_where(url_pointer)} should carry {parameter}={_shown(want) if want is _MISSING else want} (the value of {_where(pointer)}); it carries {parameter}={','.join(got) if got else 'nothing'}: {url}")
+                return Finding(name, "x-query-params", Outcome.FAILED, f"{_where(url_pointer)} should carry {parameter}={_shown(want) if want is _MISSING else want} (the value of {_where(pointer)}); it carries {parameter}={','.join(got) if got else 'nothing'}: {url}", expected=f"{parameter}={_shown(want) if want is _MISSING else want}", got=f"{parameter}={','.join(got) if got else 'nothing'}")
         return Finding(name, "x-query-params", Outcome.PASSED)
 
     return RuleInstance(name, "x-query-params", f"a 2xx answer of {op.operation_id}", judge)
@@ -291,7 +293,7 @@ def _non_increasing(op: Operation, pointer: str) -> RuleInstance:
             return None
         if value <= previous[0]:
             return Finding(name, "x-non-increasing", Outcome.PASSED)
-        return Finding(name, "x-non-increasing", Outcome.FAILED, f"{_where(pointer)} grew from {previous[0]} (after an earlier {previous[1]}) to {value}; it may only stay or fall from one answer to the next")
+        return Finding(name, "x-non-increasing", Outcome.FAILED, f"{_where(pointer)} grew from {previous[0]} (after an earlier {previous[1]}) to {value}; it may only stay or fall from one answer to the next", expected=f"at most {previous[0]}", got=repr(value))
 
     return RuleInstance(name, "x-non-increasing", f"two 2xx answers carrying {_where(pointer)}", judge)
 
@@ -328,7 +330,7 @@ def _reuses(op: Operation, field_: RequestField) -> Iterator[RuleInstance]:
             return None
         if by_key[key] == ident:
             return Finding(same_name, "x-reuses", Outcome.PASSED)
-        return Finding(same_name, "x-reuses", Outcome.FAILED, f"{field_.name} {body[field_.name]!r} was sent again: an earlier answer's {thing} had {shown(by_key[key])}, this one has {shown(ident)}; the existing one must be reused")
+        return Finding(same_name, "x-reuses", Outcome.FAILED, f"{field_.name} {body[field_.name]!r} was sent again: an earlier answer's {thing} had {shown(by_key[key])}, this one has {shown(ident)}; the existing one must be reused", expected=shown(by_key[key]), got=shown(ident))
 
     def new(exchange: Exchange, memory: dict[str, Any]) -> Finding | None:
         body, answer = _request_object(exchange), _success_object(exchange)
@@ -342,7 +344,7 @@ def _reuses(op: Operation, field_: RequestField) -> Iterator[RuleInstance]:
         seen.add(ident)
         if not repeated:
             return Finding(new_name, "x-reuses", Outcome.PASSED)
-        return Finding(new_name, "x-reuses", Outcome.FAILED, f"no {field_.name} was sent, so {thing} must be a new one, but an earlier answer had the same ({shown(ident)})")
+        return Finding(new_name, "x-reuses", Outcome.FAILED, f"no {field_.name} was sent, so {thing} must be a new one, but an earlier answer had the same ({shown(ident)})", expected="a new one", got=shown(ident))
 
     yield RuleInstance(same_name, "x-reuses", f"two 2xx answers to requests sending the same {field_.name}", same)
     yield RuleInstance(new_name, "x-reuses", f"a 2xx answer to a request without {field_.name}", new)
@@ -384,7 +386,7 @@ def _reads_back(creator: Operation, link_name: str, link: Mapping[str, Any], rea
             return None
         created, made_by = entry
         if not 200 <= exchange.status < 300:
-            return Finding(name, "x-mutable", Outcome.FAILED, f"reading what {made_by} just created answered {exchange.status}, expected a 2xx")
+            return Finding(name, "x-mutable", Outcome.FAILED, f"reading what {made_by} just created answered {exchange.status}, expected a 2xx", expected="a 2xx", got=str(exchange.status))
         answer = _success_object(exchange)
         read = lookup(answer, resource, None) if answer is not None else None
         if not isinstance(read, dict):
@@ -393,7 +395,7 @@ def _reads_back(creator: Operation, link_name: str, link: Mapping[str, Any], rea
             if field_name in mutable or field_name not in read:
                 continue
             if not _same(value, read[field_name]):
-                return Finding(name, "x-mutable", Outcome.FAILED, f"{_where(resource)}.{field_name} was {value!r} when {made_by} created it but reads back as {read[field_name]!r}")
+                return Finding(name, "x-mutable", Outcome.FAILED, f"{_where(resource)}.{field_name} was {value!r} when {made_by} created it but reads back as {read[field_name]!r}", expected=repr(value), got=repr(read[field_name]))
         return Finding(name, "x-mutable", Outcome.PASSED)
 
     yield RuleInstance(record_name, "links", "", record)

@@ -101,15 +101,7 @@ def compile_spec(path: str | Path | None = None) -> CompiledSpec:
     """Load the spec at ``path`` and compile it for serving."""
     raw = load_spec(path)
     document = contract_view(raw, View.STRICT)
-    registry = jsonschema_rs.Registry([(SPEC_URI, document)])
-    bearer_schemes = {
-        name
-        for name, scheme in document.get("components", {}).get("securitySchemes", {}).items()
-        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
-    }
-    compiled = {}
-    for operation_id, op in operations(document).items():
-        compiled[operation_id] = _compile_operation(op, registry, bearer_schemes, document)
+    compiled = compile_operations(document)
     mock = raw.get("x-mock", {})
     limits = mock.get("limits", {})
     answers = dict(mock.get("answers", {}))
@@ -138,6 +130,18 @@ def compile_spec(path: str | Path | None = None) -> CompiledSpec:
         answers=answers,
         reused_label=f"{reused[1].rsplit('/', 1)[-1]}s" if reused else "reused_objects",
     )
+
+
+def compile_operations(document: dict[str, Any]) -> dict[str, CompiledOperation]:
+    """Every operation of one view of the spec, compiled: the mock serves the strict view; a
+    validation proxy holds traffic to the lenient one with the same request checks."""
+    registry = jsonschema_rs.Registry([(SPEC_URI, document)])
+    bearer_schemes = {
+        name
+        for name, scheme in document.get("components", {}).get("securitySchemes", {}).items()
+        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
+    }
+    return {operation_id: _compile_operation(op, registry, bearer_schemes, document) for operation_id, op in operations(document).items()}
 
 
 def _limit(limits: dict[str, Any], name: str) -> int:

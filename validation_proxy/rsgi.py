@@ -1,0 +1,40 @@
+"""The RSGI entry point Granian's worker imports (``waterrai-proxy``): the app the parent configured."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+from meetings_spec import load_spec
+from validation_proxy.cli import SETTINGS_ENV
+from validation_proxy.inspection import Inspector
+from validation_proxy.ledger import ViolationLog
+from validation_proxy.server import Options, ProxyApp
+from validation_proxy.upstream import Upstream
+
+
+def build_app() -> ProxyApp:
+    settings = json.loads(os.environ[SETTINGS_ENV])
+    logger = logging.getLogger("waterrai-proxy")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("waterrai-proxy: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    recorder = None
+    if settings["record"]:
+        from validation_proxy.recording import Recorder
+
+        recorder = Recorder(settings["record"])
+    upstream = Upstream(settings["upstream"], timeout_s=settings["timeout_s"], connect_timeout_s=settings["connect_timeout_s"], ca_file=settings["ca_file"])
+    return ProxyApp(
+        Inspector(load_spec(settings["spec_path"])),
+        upstream,
+        ViolationLog(),
+        Options(errors=settings["errors"], access_log=settings["access_log"]),
+        on_exchange=recorder.add if recorder is not None else None,
+        on_close=recorder.close if recorder is not None else None,
+    )
