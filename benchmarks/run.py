@@ -125,13 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(report.table(runs, comparison))
         for line in report.notes(runs):
             print(line)
-    settings = {
-        "duration_s": args.duration,
-        "connections": args.connections,
-        "threads": THREADS,
-        "warmup_s": WARMUP_SECONDS,
-        "upstream_balance": contenders.UPSTREAM_BALANCE,
-    }
+    settings = {"duration_s": args.duration, "connections": args.connections, "threads": THREADS, "warmup_s": WARMUP_SECONDS}
+    if "proxy" in parts:
+        settings["upstream_balance"] = contenders.UPSTREAM_BALANCE
     report.write_json(report.as_json(done, settings), BENCH_DIR / "results.json")
     print(f"\nresults: {(BENCH_DIR / 'results.json').relative_to(ROOT)}")
     return 0
