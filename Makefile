@@ -14,12 +14,14 @@ NODE_PACKAGES := $(NODE_FOLDERS:%=%/node_modules/.package-lock.json)
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 
-.PHONY: test mock contract fixtures bench venv clean node-packages client-tools spec-check release-spec
+.PHONY: test mock contract proxy fixtures bench venv clean node-packages client-tools spec-check release-spec
 
 # make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock;
-# make contract BASE_URL=https://staging.example.com ARGS='--contract-strict' passes them to waterrai-contract.
+# make contract BASE_URL=https://staging.example.com ARGS='--contract-strict' passes them to waterrai-contract;
+# make proxy UPSTREAM=https://staging.example.com ARGS='--errors --record recording' to waterrai-proxy.
 ARGS     ?=
 BASE_URL ?=
+UPSTREAM ?=
 
 venv: $(STAMP)
 
@@ -50,6 +52,10 @@ mock: $(STAMP)
 contract: $(STAMP)
 	@test -n "$(BASE_URL)" || { echo "make contract needs BASE_URL=<server to check>, e.g. make contract BASE_URL=http://127.0.0.1:4010" >&2; exit 2; }
 	$(BIN)/waterrai-contract --base-url '$(BASE_URL)' $(ARGS)
+
+proxy: $(STAMP)
+	@test -n "$(UPSTREAM)" || { echo "make proxy needs UPSTREAM=<server to forward to>, e.g. make proxy UPSTREAM=https://staging.example.com" >&2; exit 2; }
+	$(BIN)/waterrai-proxy --upstream '$(UPSTREAM)' --host $(HOST) --port $(PORT) $(ARGS)
 
 fixtures: $(STAMP)
 	$(BIN)/waterrai-fixtures --out fixtures

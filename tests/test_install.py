@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
@@ -34,7 +35,7 @@ VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["versi
 #: the wheels `make venv` downloaded once; without them pip fetches from the index
 WHEELS = Path(sys.prefix) / "wheels"
 TOKEN = "install-test-token-5d81e"
-COMMANDS = {"waterrai-mock": "mock_server", "waterrai-contract": "contract_tests", "waterrai-fixtures": "fixtures_builder"}
+COMMANDS = {"waterrai-mock": "mock_server", "waterrai-contract": "contract_tests", "waterrai-fixtures": "fixtures_builder", "waterrai-proxy": "validation_proxy"}
 FRONTEND = ROOT / "examples" / "frontend"
 
 
@@ -245,6 +246,37 @@ def test_a_usage_error_gets_exit_2_and_says_so(kit: Installed, args: list[str], 
     result = kit.run(str(kit.bin / "waterrai-contract"), *args, timeout=120, **env)
     assert result.returncode == 2
     assert says in result.stderr and "no verdict (exit 2): usage error" in result.stderr
+
+
+# ------------------------------------------------------------------------ waterrai-proxy
+
+
+def test_the_installed_proxy_forwards_to_the_installed_mock_and_checks(kit: Installed) -> None:
+    port = _free_port()
+    with installed_mock(kit, "--token", TOKEN) as base_url:
+        process = subprocess.Popen(
+            [str(kit.bin / "waterrai-proxy"), "--upstream", base_url, "--port", str(port), "--quiet"],
+            cwd=kit.elsewhere, env=kit.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+        )  # fmt: skip
+        try:
+            _wait_until_it_answers(f"http://127.0.0.1:{port}/__proxy/violations", process)
+            good = urllib.request.Request(f"http://127.0.0.1:{port}/meetings/789", headers={"Authorization": f"Bearer {TOKEN}"})
+            with urllib.request.urlopen(good, timeout=10) as answer:
+                assert json.load(answer)["data"]["id"] == 789 and "X-Contract-Violations" not in answer.headers
+            bad = urllib.request.Request(f"http://127.0.0.1:{port}/meetings/abc", headers={"Authorization": f"Bearer {TOKEN}"})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(bad, timeout=10)
+            assert refused.value.code == 400 and refused.value.headers["X-Contract-Violations"] == "1"
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/__proxy/violations", timeout=10) as listed:
+                violations = json.load(listed)["violations"]
+            assert [(v["side"], v["rule"]) for v in violations] == [("request", "schema: path.id")]
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 # ------------------------------------------------------------------------ waterrai-fixtures

@@ -136,14 +136,14 @@ class Inspector:
         if declared is None:
             found.append(Violation(label, RESPONSE, "status", "one of " + ", ".join(op.spec.responses), str(status), f"{op.spec.operation_id} does not declare the status {status}"))
             return found
+        document, problem = (ABSENT, "") if seen.method == "HEAD" else _json_document(headers, body)
         if _has_json(op, declared) and seen.method != "HEAD":
-            document, problem = _json_document(headers, body)
             if problem:
                 found.append(Violation(label, RESPONSE, "media type" if "media type" in problem else "body", "a JSON body", problem.split(":", 1)[0], problem))
                 return found
             found += self._responses.violations(op, declared, label, document)
-            if not seen.violations:
-                found += self._judged(seen, status, document)
+        if not seen.violations:  # the rules judge answers to requests that keep the spec
+            found += self._judged(seen, status, ABSENT if problem else document)
         return found
 
     def _judged(self, seen: Seen, status: int, document: Any) -> list[Violation]:

@@ -14,7 +14,7 @@ import asyncio
 import ssl
 from dataclasses import dataclass
 from typing import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 from yarl import URL
@@ -83,7 +83,10 @@ class Upstream:
         return self._session
 
     def url(self, path: str, query: str) -> str:
-        return self.base + path + (f"?{query}" if query else "")
+        """The upstream's URL for a request. Granian hands the path over percent-decoded, so it is
+        encoded again where it must be (RFC 3986 path characters stay as they are); the query
+        goes as it came."""
+        return self.base + quote(path, safe="/:@!$&'()*+,;=") + (f"?{query}" if query else "")
 
     async def send(self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
         """The upstream's answer to the request, or ``UpstreamFailure``."""

@@ -1,0 +1,397 @@
+"""The validation proxy as users run it (``waterrai-proxy``, a subprocess) in front of real
+servers: the mock, the contract suite's broken servers, and upstreams that fail."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from fixtures_builder.record import SEED
+from mock_server import create_app
+
+from proxies import COERCION_WITNESSES, CREATE, ROOT, drive, proxying, send
+from servers import COERCIONS, TOKEN, Recording, Rewriting, mock_app, serving
+from test_contract_suite import BROKEN, _alternative_choices, run_suite
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
+
+
+def _response_side(violations: dict[str, Any]) -> list[dict[str, Any]]:
+    return [v for v in violations["violations"] if v["side"] == "response"]
+
+
+# ------------------------------------------------------------------ in front of a correct server
+
+
+def _frozen_mock() -> Any:
+    """The mock with a fixed seed and clock: two of them answer the same session with the same bytes."""
+    frozen = datetime(2024, 1, 15, 10, 40, tzinfo=timezone.utc)
+    return create_app(token=TOKEN, seed=SEED, clock=lambda: frozen, access_log=False, journal=False)
+
+
+def test_answers_come_through_byte_for_byte(tmp_path: Path) -> None:
+    with serving(_frozen_mock()) as direct:
+        expected = drive(direct)
+    with serving(_frozen_mock()) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        got = drive(proxy.url)
+    assert len(got) == len(expected) > 60
+    # the time, the proxy's own header, and Connection, which is hop-by-hop (never forwarded)
+    ignored = {"date", "x-contract-violations", "connection"}
+
+    def kept(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """By name (a stable sort: the order of repeated headers counts, as HTTP says)."""
+        return sorted(((k.lower(), v) for k, v in headers if k.lower() not in ignored), key=lambda pair: pair[0])
+
+    for want, came in zip(expected, got, strict=True):
+        where = f"{want.method} {want.path} {want.request_body!r}"[:200]
+        assert (came.status, came.body) == (want.status, want.body), where
+        assert kept(came.headers) == kept(want.headers), where
+
+
+def test_a_session_against_the_mock_gives_no_answer_violation_and_flags_each_bad_request(tmp_path: Path) -> None:
+    with serving(mock_app()) as upstream, proxying(upstream, tmp=tmp_path) as proxy:
+        sent = drive(proxy.url)
+        found = proxy.violations()
+    assert _response_side(found) == []
+    flagged = {v["exchange"]["id"] for v in found["violations"]}
+    refused = [i for i, s in enumerate(sent, start=1) if 400 <= s.status < 500 and s.status not in (402, 404, 413)]
+    assert set(refused) == flagged, "a request is flagged exactly when it breaks the spec (and the mock refused it)"
+    for number, answer in enumerate(sent, start=1):
+        header = dict((k.lower(), v) for k, v in answer.headers).get("x-contract-violations")
+        assert (header is not None) == (number in flagged)
+        assert header is None or re.fullmatch(r"[1-9][0-9]*", header)
+    assert found["counts"]["exchanges"] == len(sent)
+    assert len([line for line in proxy.stderr.splitlines() if re.search(r"-> \d+: ", line)]) == found["counts"]["violations"], "one log line per violation"
+    assert TOKEN not in proxy.stderr and "Bearer" not in proxy.stderr
+
+
+def test_the_contract_suite_through_the_proxy_gets_the_same_verdict_and_no_answer_breaks_the_spec(tmp_path: Path) -> None:
+    with serving(mock_app()) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        result = run_suite(proxy.url, "--scenario-attribute", "call_duration=none", tmp_path=tmp_path)
+        found = proxy.violations()
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert found["counts"]["exchanges"] > 100
+    assert _response_side(found) == [], json.dumps(_response_side(found)[:5], indent=1)
+    for violation in found["violations"]:  # what the suite sent broken on purpose was refused
+        assert 400 <= violation["exchange"]["status"] < 500, violation
+
+
+def test_a_server_choosing_differently_where_the_docs_are_silent_gives_no_violation(tmp_path: Path) -> None:
+    with serving(Rewriting(mock_app(), on_answer=_alternative_choices)) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        drive(proxy.url)
+        found = proxy.violations()
+    assert _response_side(found) == []
+
+
+# ------------------------------------------------------------------ in front of broken servers
+
+#: What the proxy must report for each of the contract suite's broken servers: a response
+#: violation whose rule starts so. Left out, with the reason: what live traffic cannot show.
+EXPECTED_RULE = {
+    "default not applied": "default: ",
+    "sent field not echoed": "x-echo: ",
+    "name not built from first and last": "x-default-from: ",
+    "duration differs on one scenario": "x-default-from-scenario: ",
+    "new meeting not created": "x-initial-value: ",
+    "wrong query parameters": "x-query-params: ",
+    "remaining minutes grow": "x-non-increasing: ",
+    "user not reused": "x-reuses: createDynamicMeeting: the same email",
+    "anonymous user reused": "x-reuses: createDynamicMeeting: no email",
+    "read differs from create": "x-mutable: ",
+    "created meeting not readable": "x-mutable: ",
+    "wrong envelope": "schema: ",
+    "string id": "schema: body.data.id",
+    "bad timestamp": "schema: body.data.created_at",
+    "bad enum accepted": "invalid request accepted",
+    "500 on some input": "status",
+    **{f"coerces: {name}": "invalid request accepted" for name in COERCIONS},
+}
+NOT_FROM_TRAFFIC = {
+    "nameless person not called Anonymous (strict)": "an assumption of the strict view; the proxy holds staging to the docs (lenient)",
+    "duration not from the scenario": "needs the scenario's call_duration, which only the suite is told",
+    "documented request refused": "a 4xx is declared (4XX); only the suite knows the request holds documented values alone",
+    "bad token accepted": "only the suite knows which token is the right one",
+}
+
+
+def test_every_broken_server_of_the_suite_is_covered_or_excused() -> None:
+    assert set(EXPECTED_RULE) | set(NOT_FROM_TRAFFIC) == set(BROKEN)
+    assert not set(EXPECTED_RULE) & set(NOT_FROM_TRAFFIC)
+
+
+def _found_behind(breakage: str, tmp_path: Path) -> tuple[list[dict[str, Any]], list[Any]]:
+    with serving(Rewriting(mock_app(), **BROKEN[breakage].wrapper)) as upstream, proxying(upstream, "--quiet", tmp=tmp_path / breakage.replace(" ", "_").replace(":", "")) as proxy:
+        sent = drive(proxy.url)
+        return _response_side(proxy.violations()), sent
+
+
+def test_each_broken_server_is_reported_naming_its_rule(tmp_path: Path) -> None:
+    for breakage in EXPECTED_RULE:
+        (tmp_path / breakage.replace(" ", "_").replace(":", "")).mkdir()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(zip(EXPECTED_RULE, pool.map(lambda b: _found_behind(b, tmp_path), EXPECTED_RULE)))
+    for breakage, rule in EXPECTED_RULE.items():
+        found, sent = results[breakage]
+        assert any(v["rule"].startswith(rule) for v in found), f"{breakage}: no '{rule}' among {[v['rule'] for v in found][:8]}"
+        for violation in found:
+            assert violation["expected"] and violation["got"] and violation["operation"] in ("createMeeting", "createDynamicMeeting", "getMeeting")
+        if breakage.startswith("coerces: "):
+            path, body = COERCION_WITNESSES[breakage.removeprefix("coerces: ")]
+            accepted = [v for v in found if v["rule"] == "invalid request accepted" and v["exchange"]["path"] == path]
+            assert accepted, f"{breakage}: the witness {body} was not reported"
+
+
+# ------------------------------------------------------------------ --errors
+
+
+def test_errors_refuses_a_bad_request_before_the_upstream_and_replaces_a_bad_answer(tmp_path: Path) -> None:
+    recording = Recording(Rewriting(mock_app(), on_answer=BROKEN["string id"].wrapper["on_answer"]))
+    with serving(recording) as upstream, proxying(upstream, "--errors", "--quiet", tmp=tmp_path) as proxy:
+        refused = send(proxy.url, "POST", CREATE, {"person_name": "A", "scenario_id": "456"}, JSON_AUTH)
+        assert recording.exchanges == [], "a request that breaks the spec never reaches the upstream"
+        replaced = send(proxy.url, "POST", CREATE, {"person_name": "A", "scenario_id": 456}, JSON_AUTH)
+        fine = send(proxy.url, "GET", "/meetings/789", headers=AUTH)
+    assert refused.status == 400
+    error = refused.json()["error"]
+    assert error["code"] == "contract_violation" and error["violations"][0]["rule"] == "schema: body.scenario_id"
+    assert replaced.status == 502 and len(recording.exchanges) == 2
+    assert any(v["rule"] == "schema: body.data.id" for v in replaced.json()["error"]["violations"])
+    assert fine.status == 200 and "x-contract-violations" not in {k.lower() for k, _ in fine.headers}
+
+
+# ------------------------------------------------------------------ upstreams that fail
+
+
+@contextmanager
+def _listener(behaviour: str) -> Iterator[int]:
+    """A TCP server on a free port that resets each connection, or reads the request and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            connection.recv(65536)
+            if behaviour == "reset":
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                connection.close()
+            else:
+                held.append(connection)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in held:
+            connection.close()
+        server.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "status", "code"),
+    [("refuse", 502, "upstream_unreachable"), ("reset", 502, "upstream_disconnected"), ("hang", 504, "upstream_timeout")],
+)
+def test_a_failing_upstream_gives_a_clean_gateway_error_in_time(behaviour: str, status: int, code: str, tmp_path: Path) -> None:
+    if behaviour == "refuse":
+        upstream_port, context = _closed_port(), None
+    else:
+        context = _listener(behaviour)
+        upstream_port = context.__enter__()
+    try:
+        with proxying(f"http://127.0.0.1:{upstream_port}", "--timeout", "1.5", "--quiet", tmp=tmp_path) as proxy:
+            started = time.monotonic()
+            answer = send(proxy.url, "GET", "/meetings/789", headers=AUTH)
+            took = time.monotonic() - started
+            found = proxy.violations()
+    finally:
+        if context is not None:
+            context.__exit__(None, None, None)
+    assert (answer.status, answer.json()["error"]["code"]) == (status, code)
+    assert took < 5
+    assert found["counts"]["exchanges"] == 1 and found["violations"] == []
+
+
+def _https_mock(tmp_path: Path) -> tuple[Any, Path]:
+    trustme = pytest.importorskip("trustme")
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate.configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    return context, ca_file
+
+
+@contextmanager
+def _serving_tls(app: Any, context: ssl.SSLContext) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_the_upstreams_certificate_is_verified(tmp_path: Path) -> None:
+    context, ca_file = _https_mock(tmp_path)
+    with _serving_tls(mock_app(), context) as upstream:
+        with proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+            untrusted = send(proxy.url, "GET", "/meetings/789", headers=AUTH)
+        with proxying(upstream, "--quiet", "--ca-file", str(ca_file), tmp=tmp_path) as proxy:
+            trusted = send(proxy.url, "GET", "/meetings/789", headers=AUTH)
+    assert (untrusted.status, untrusted.json()["error"]["code"]) == (502, "upstream_certificate")
+    assert trusted.status == 200 and trusted.json()["data"]["id"] == 789
+
+
+# ------------------------------------------------------------------ the production guard
+
+
+def _proxy_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "validation_proxy", *args]
+
+
+@pytest.mark.parametrize(
+    "upstream", ["https://api.waterrai.com", "https://API.WaterRAI.com.:443/", "http://user:pw@api.waterrai.com:8443", "https://ａｐｉ.waterrai.com"]
+)
+def test_the_production_host_is_refused_before_any_connection(upstream: str) -> None:
+    command = _proxy_command("--upstream", upstream, "--port", "4999")
+    if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
+        command = ["unshare", "-n", *command]  # no network at all: the refusal cannot come from a connection
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "production API" in result.stderr and "--allow-production" in result.stderr
+    assert "Traceback" not in result.stderr and time.monotonic() - started < 20
+
+
+def test_allow_production_lets_it_through_the_guard(tmp_path: Path) -> None:
+    """With the flag the proxy starts (it would connect only when a request comes)."""
+    with proxying("https://api.waterrai.com", "--allow-production", "--quiet", tmp=tmp_path) as proxy:
+        assert proxy.violations()["counts"]["exchanges"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--upstream", "ftp://staging.example.com"], "http:// or https://"),
+        (["--upstream", "https://"], "not a usable URL"),
+        (["--upstream", "https://staging.example.com/?a=1"], "without a query"),
+        (["--upstream", "http://127.0.0.1:1", "--ca-file", "/nonexistent.pem"], "is not a file"),
+        (["--upstream", "http://127.0.0.1:1", "--timeout", "0"], "--timeout"),
+    ],
+)
+def test_unusable_options_exit_2_with_a_reason(args: list[str], says: str) -> None:
+    result = subprocess.run(_proxy_command(*args), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ what it lists and logs
+
+
+def test_violations_are_listed_newest_first_and_the_header_stays_short_whatever_the_messages(tmp_path: Path) -> None:
+    def noisy(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+        if status == 200 and isinstance(answer, dict) and isinstance(answer.get("data"), dict):
+            answer["data"]["id"] = "日本語の識別子" * 200 + f" {TOKEN}"
+        return status, answer
+
+    with serving(Rewriting(mock_app(), on_answer=noisy)) as upstream, proxying(upstream, tmp=tmp_path) as proxy:
+        first = send(proxy.url, "GET", "/meetings/789", headers=AUTH)
+        second = send(proxy.url, "POST", CREATE, {"person_name": "A", "scenario_id": 456}, JSON_AUTH)
+        listed = proxy.violations()
+        limited = json.loads(send(proxy.url, "GET", "/__proxy/violations?limit=1").body)
+        bad_limit = send(proxy.url, "GET", "/__proxy/violations?limit=x")
+        cleared = send(proxy.url, "DELETE", "/__proxy/violations")
+        after = proxy.violations()
+    for answer in (first, second):
+        header = dict((k.lower(), v) for k, v in answer.headers)["x-contract-violations"]
+        assert re.fullmatch(r"[1-9][0-9]{0,3}", header)
+    ids = [v["exchange"]["id"] for v in listed["violations"]]
+    assert ids == sorted(ids, reverse=True) and ids[0] == 2
+    assert len(limited["violations"]) == 1 and limited["violations"][0]["exchange"]["id"] == 2
+    assert bad_limit.status == 400 and cleared.status == 204 and after["violations"] == []
+    assert all(len(v["message"]) <= 300 for v in listed["violations"])
+    assert TOKEN not in json.dumps(listed) and TOKEN not in proxy.stderr
+
+
+# ------------------------------------------------------------------ bodies as they travel
+
+
+def _fixed_answer(body: bytes, headers: list[tuple[str, str]], status: str = "200 OK") -> Any:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
+
+
+def test_a_compressed_answer_comes_back_compressed_and_is_checked_decoded(tmp_path: Path) -> None:
+    import gzip
+
+    document = {"status": "success", "data": {"id": "789"}}
+    compressed = gzip.compress(json.dumps(document).encode())
+    app = _fixed_answer(compressed, [("Content-Type", "application/json"), ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")])
+    with serving(app) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        answer = send(proxy.url, "GET", "/meetings/789", headers={**AUTH, "Accept-Encoding": "gzip"})
+        found = proxy.violations()
+    assert answer.body == compressed, "the bytes the upstream sent, still compressed"
+    assert dict((k.lower(), v) for k, v in answer.headers)["content-encoding"] == "gzip"
+    assert any(v["rule"] == "schema: body.data.id" for v in found["violations"]), found
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "rule"),
+    [(b"<html>oops</html>", "text/html", "media type"), (b'{"status": "success", "data": ', "application/json", "body")],
+)
+def test_an_answer_that_is_not_json_is_reported(body: bytes, content_type: str, rule: str, tmp_path: Path) -> None:
+    with serving(_fixed_answer(body, [("Content-Type", content_type)])) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        answer = send(proxy.url, "GET", "/meetings/789", headers=AUTH)
+        found = proxy.violations()["violations"]
+    assert answer.status == 200 and answer.body == body
+    assert [(v["side"], v["rule"]) for v in found] == [("response", rule)]
+
+
+def test_head_and_unknown_paths_pass_through(tmp_path: Path) -> None:
+    with serving(mock_app()) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        head = send(proxy.url, "HEAD", "/meetings/789", headers=AUTH)
+        unknown = send(proxy.url, "GET", "/__mock/health")
+        preflight = send(proxy.url, "OPTIONS", CREATE, headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"})
+        found = proxy.violations()
+    assert head.status == 200 and head.body == b""
+    assert unknown.status == 200 and preflight.status in (200, 204)
+    assert found["violations"] == [] and found["counts"]["unchecked_exchanges"] == 2
