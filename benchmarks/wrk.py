@@ -73,6 +73,8 @@ def run(wrk: str, script: Path, url: str, *, seconds: float, connections: int, t
         wrk, f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(script), url
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    if done.returncode < 0:
+        raise RuntimeError(f"wrk was stopped by signal {-done.returncode}, which the bench never sends: run it again")
     line = next((line for line in done.stdout.splitlines() if line.startswith(_MARKER)), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed (status {done.returncode}): {(done.stderr or done.stdout).strip()[-500:]}")
