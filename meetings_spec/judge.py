@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -71,6 +72,28 @@ class RuleInstance:
     extension: str
     needs: str  # what an exchange must show for the rule to be judged, for "not exercised" reports
     judge: Callable[[Exchange, dict[str, Any]], Finding | None] = field(repr=False)
+
+
+#: How many entries each table of a judge's memory keeps (created resources, keys seen, ...):
+#: a proxy runs for days; past this the oldest are forgotten, so a rule judges less, never wrongly.
+MEMORY_LIMIT = 10_000
+
+
+class _Bounded(OrderedDict):  # type: ignore[type-arg]
+    """A dict that forgets its oldest entries past ``MEMORY_LIMIT``."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        if len(self) > MEMORY_LIMIT:
+            self.popitem(last=False)
+
+
+def _table(memory: dict[str, Any], name: str) -> _Bounded:
+    """One named table of a judge's memory, made on first use."""
+    table = memory.get(name)
+    if table is None:
+        table = memory[name] = _Bounded()
+    return table
 
 
 def _where(pointer: str) -> str:
@@ -228,7 +251,7 @@ def _default_from_scenario(op: Operation, field_: RequestField, scenarios: Mappi
         if seen is None or seen[1] is _MISSING:
             return None
         scenario, got = seen
-        earlier = memory.setdefault(f"scenario-default {field_.echo}", {})
+        earlier = _table(memory, f"scenario-default {field_.echo}")
         key = repr(scenario)
         if key not in earlier:
             earlier[key] = got
@@ -322,8 +345,8 @@ def _reuses(op: Operation, field_: RequestField) -> Iterator[RuleInstance]:
         ident = identity(answer)
         if ident is None:
             return None
-        by_key = memory.setdefault(f"reuses {pointer} by {field_.name}", {})
-        memory.setdefault(f"reuses {pointer} seen", set()).add(ident)
+        by_key = _table(memory, f"reuses {pointer} by {field_.name}")
+        _table(memory, f"reuses {pointer} seen")[ident] = True
         key = repr(body[field_.name])
         if key not in by_key:
             by_key[key] = ident
@@ -339,9 +362,9 @@ def _reuses(op: Operation, field_: RequestField) -> Iterator[RuleInstance]:
         ident = identity(answer)
         if ident is None:
             return None
-        seen = memory.setdefault(f"reuses {pointer} seen", set())
+        seen = _table(memory, f"reuses {pointer} seen")
         repeated = ident in seen
-        seen.add(ident)
+        seen[ident] = True
         if not repeated:
             return Finding(new_name, "x-reuses", Outcome.PASSED)
         return Finding(new_name, "x-reuses", Outcome.FAILED, f"no {field_.name} was sent, so {thing} must be a new one, but an earlier answer had the same ({shown(ident)})", expected="a new one", got=shown(ident))
@@ -361,7 +384,7 @@ def _reads_back(creator: Operation, link_name: str, link: Mapping[str, Any], rea
     mutable = {pointer.rsplit("/", 1)[1] for pointer, marked in reader.success_rule("x-mutable") if marked}
     expressions = dict(link.get("parameters", {}))
     resource = next((link_target(e)[0] for e in expressions.values() if isinstance(e, str) and "#" in e), "")
-    key = f"created {reader.operation_id}"
+    key = f"created {reader.operation_id} by {creator.operation_id}"  # one table per creator: only its judge speaks
     record_name = f"{creator.operation_id}: what it creates reads back through {reader.operation_id} ({link_name})"
     name = f"{reader.operation_id}: a resource {creator.operation_id} created reads back as created, but for {', '.join(sorted(mutable)) or 'nothing'}"
 
@@ -377,7 +400,7 @@ def _reads_back(creator: Operation, link_name: str, link: Mapping[str, Any], rea
             parameters[parameter] = value
         created = lookup(answer, resource, None)
         if isinstance(created, dict):
-            memory.setdefault(key, {})[_params_key(parameters)] = (created, creator.operation_id)
+            _table(memory, key)[_params_key(parameters)] = (created, creator.operation_id)
         return None
 
     def judge(exchange: Exchange, memory: dict[str, Any]) -> Finding | None:

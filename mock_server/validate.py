@@ -69,10 +69,11 @@ def parse_json_body(content_type: str | None, data: bytes) -> Any:
             'Send the body as JSON with "Content-Type: application/json".',
             [Problem("header.Content-Type", "media_type", f"{media_type or 'no media type'} is not application/json.")],
         )
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        pass  # orjson refuses a few valid documents (integers past 64 bits); ask the stdlib
+    if orjson_reads_exactly(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass  # refused: the stdlib says why, in words
     try:
         document = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
         json.dumps(document, ensure_ascii=False).encode("utf-8")  # lone surrogates cannot be stored
@@ -83,6 +84,16 @@ def parse_json_body(content_type: str | None, data: bytes) -> Any:
         raise _malformed("The body is not valid UTF-8 (or holds an unpaired surrogate).") from None
     except ValueError as exc:
         raise _malformed(f"The body is not valid JSON: {exc}.") from None
+
+
+#: A run of digits as long as the longest 64-bit integer: orjson reads a longer integer as a float,
+#: losing digits (30 digits come back as 1.2345678901234568e+29), so such a text goes to the stdlib.
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+
+
+def orjson_reads_exactly(data: bytes) -> bool:
+    """Whether orjson's reading of ``data`` keeps every integer exact (else use the stdlib)."""
+    return _LONG_NUMBER.search(data) is None
 
 
 def _refuse_constant(name: str) -> Any:

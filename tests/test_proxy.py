@@ -395,3 +395,24 @@ def test_head_and_unknown_paths_pass_through(tmp_path: Path) -> None:
     assert head.status == 200 and head.body == b""
     assert unknown.status == 200 and preflight.status in (200, 204)
     assert found["violations"] == [] and found["counts"]["unchecked_exchanges"] == 2
+
+
+def test_concurrent_exchanges_keep_their_own_violations(tmp_path: Path) -> None:
+    """Answers that come back out of order are each listed with the exchange they belong to."""
+    import random
+
+    def slow_and_wrong(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        time.sleep(random.uniform(0, 0.05))
+        meeting = environ["PATH_INFO"].rsplit("/", 1)[-1]
+        body = json.dumps({"status": "success", "data": {"id": f"wrong-{meeting}"}}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    with serving(slow_and_wrong) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            list(pool.map(lambda n: send(proxy.url, "GET", f"/meetings/{n}", headers=AUTH), range(1, 41)))
+        found = [v for v in proxy.violations()["violations"] if v["rule"] == "schema: body.data.id"]
+    assert len(found) == 40
+    assert len({v["exchange"]["id"] for v in found}) == 40, "each exchange its own number"
+    for violation in found:
+        assert f'"wrong-{violation["exchange"]["path"].rsplit("/", 1)[-1]}"' in violation["message"], violation

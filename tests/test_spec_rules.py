@@ -208,3 +208,28 @@ def _changed_status(created: dict[str, Any]) -> dict[str, Any]:
     """The read of a meeting whose status moved on since it was created."""
     data = {**created["data"], "status": "ended", "updated_at": created["data"]["created_at"]}
     return {"status": "success", "data": data}
+
+
+def test_a_judges_memory_is_bounded_and_forgetting_only_judges_less(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy runs for days: past the bound the oldest creations are forgotten, so reading one
+    back is no longer judged, and never judged wrongly."""
+    import meetings_spec.judge as judge_module
+
+    monkeypatch.setattr(judge_module, "MEMORY_LIMIT", 3)
+    view = contract_view(SPEC, View.LENIENT)
+    judge, ops = Judge(view), operations(view)
+    client = create_app(access_log=False).test_client()
+    created = []
+    for _ in range(5):
+        answer = client.post(CREATE, headers=AUTH, json={"person_name": "Ada", "scenario_id": 456}).get_json()
+        judge.judge(Exchange(ops["createMeeting"], {"person_name": "Ada", "scenario_id": 456}, {}, 200, answer))
+        created.append(answer)
+    gone = {"error": {"code": "meeting_not_found", "message": "gone"}}
+
+    def read_back(answer: dict[str, Any]) -> list[Any]:
+        findings = judge.judge(Exchange(ops["getMeeting"], judge_module.ABSENT, {"id": answer["data"]["id"]}, 404, gone))
+        return [f.outcome for f in findings if f.extension == "x-mutable"]
+
+    assert read_back(created[0]) == [], "forgotten: not judged"
+    assert read_back(created[-1]) == [Outcome.FAILED], "remembered: a 404 for it breaks the rule"
+    assert len(judge._memory["created getMeeting by createMeeting"]) == 3

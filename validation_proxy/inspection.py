@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import jsonschema_rs
+import orjson
 
 from meetings_spec import View, contract_view
 from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome
@@ -25,7 +26,7 @@ from meetings_spec.schemas import FORMAT_CHECKER
 from mock_server.compiled import CompiledOperation, compile_operations
 from mock_server.errors import ApiError
 from mock_server.routes import Kind, RouteTable
-from mock_server.validate import check_bearer, check_body, check_parameters, parse_json_body
+from mock_server.validate import check_bearer, check_body, check_parameters, orjson_reads_exactly, parse_json_body
 
 REQUEST, RESPONSE = "request", "response"
 #: At most this many schema errors are reported for one body: the first ones say what is wrong.
@@ -203,6 +204,11 @@ def _json_document(headers: Mapping[str, str], body: bytes) -> tuple[Any, str]:
         data = _decoded(headers.get("content-encoding", ""), body)
     except ValueError as error:
         return None, f"undecodable: {error}"
+    if orjson_reads_exactly(data):
+        try:
+            return orjson.loads(data), ""
+        except orjson.JSONDecodeError:
+            pass  # refused: the stdlib says why, in words
     try:
         return json.loads(data), ""
     except (ValueError, RecursionError) as error:

@@ -78,7 +78,7 @@ class ProxyApp:
             self._admin(scope, protocol)
             return
         self._next_id += 1
-        started, clock = datetime.now(timezone.utc), time.perf_counter()
+        exchange_id, started, clock = self._next_id, time.time(), time.perf_counter()  # the id is this request's, whatever comes in meanwhile
         headers = list(scope.headers.items())
         body = await _read_body(protocol, self.options.max_body_bytes)
         if body is None:
@@ -96,10 +96,10 @@ class ProxyApp:
         else:
             protocol.response_bytes(status, out_headers, out_body)
         duration_ms = (time.perf_counter() - clock) * 1000
-        self._note(scope, seen, found, status, started, duration_ms, lowered)
+        self._note(exchange_id, scope, seen, found, status, started, duration_ms, lowered)
         if self.on_exchange is not None:
             self.on_exchange(
-                Recorded(self._next_id, started.isoformat(timespec="milliseconds").replace("+00:00", "Z"), duration_ms, scope.method,
+                Recorded(exchange_id, _iso(started), duration_ms, scope.method,
                          self.upstream.url(scope.path, scope.query_string), headers, body, status, out_headers, out_body,
                          seen.operation.spec.operation_id if seen.operation is not None else "", found)
             )
@@ -120,8 +120,8 @@ class ProxyApp:
             return (answer, found), (502, _JSON, _error("contract_violation", f"the upstream's answer ({answer.status}) breaks the API description", found))
         return (answer, found), None
 
-    def _note(self, scope: Any, seen: Seen, found: list[Violation], status: int, started: datetime, duration_ms: float, headers: dict[str, str]) -> None:
-        note = ExchangeNote(self._next_id, scope.method, scope.path, status, started.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+    def _note(self, exchange_id: int, scope: Any, seen: Seen, found: list[Violation], status: int, started: float, duration_ms: float, headers: dict[str, str]) -> None:
+        note = ExchangeNote(exchange_id, scope.method, scope.path, status, _iso(started) if found else "")
         if found:
             redact = redactor_for(credentials_of(headers))
             found[:] = [redact(violation) for violation in found]
@@ -147,6 +147,11 @@ class ProxyApp:
             protocol.response_empty(204, cors)
         else:
             protocol.response_bytes(405, [*_JSON, *cors, ("allow", "GET, HEAD, DELETE")], _error("method_not_allowed", f"{VIOLATIONS_PATH} answers GET and DELETE"))
+
+
+def _iso(timestamp: float) -> str:
+    """ISO 8601 in UTC, to the millisecond (computed only where it is shown)."""
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _limit(query: str) -> int | None:
