@@ -1,1 +1,1 @@
-"""``make bench``: load-test the mock, started as ``make mock`` starts it, against Prism on the same spec."""
+"""``make bench``: load-test the mock (started as ``make mock`` starts it) and the validation proxy, each against Prism doing the same job."""

@@ -40,6 +40,8 @@ class Load:
 
 
 READ = Load("GET", "/meetings/789")
+# A create with none of its required fields: any proxy that validates requests flags it.
+BROKEN_CREATE = Load("POST", "/meetings", "{}")
 
 
 def documented_create(spec: dict[str, Any]) -> Load:
