@@ -416,3 +416,138 @@ def test_concurrent_exchanges_keep_their_own_violations(tmp_path: Path) -> None:
     assert len({v["exchange"]["id"] for v in found}) == 40, "each exchange its own number"
     for violation in found:
         assert f'"wrong-{violation["exchange"]["path"].rsplit("/", 1)[-1]}"' in violation["message"], violation
+
+
+@contextmanager
+def _raw_upstream(answer: bytes) -> Iterator[tuple[str, list[bytes]]]:
+    """A server that keeps each request's bytes as they arrived and sends ``answer``."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    received: list[bytes] = []
+
+    def serve() -> None:
+        connection, _ = server.accept()
+        with connection:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += connection.recv(65536)
+            head, _, rest = data.partition(b"\r\n\r\n")
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+            while len(rest) < length:
+                rest += connection.recv(65536)
+            received.append(head + b"\r\n\r\n" + rest)
+            connection.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", received
+    finally:
+        thread.join(timeout=5)
+        server.close()
+
+
+def test_requests_reach_the_upstream_as_sent_but_for_hop_by_hop_headers(tmp_path: Path) -> None:
+    import http.client
+
+    body = b'{"person_name":"Zo\xc3\xab","scenario_id":456}'
+    answer = b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+    with _raw_upstream(answer) as (upstream, received), proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        connection = http.client.HTTPConnection(proxy.url.removeprefix("http://"), timeout=10)
+        connection.putrequest("POST", "/meetings?trace=a%20b&x=1", skip_host=True, skip_accept_encoding=True)
+        for name, value in [("Host", "example.test"), ("Authorization", f"Bearer {TOKEN}"), ("Content-Type", "application/json"),
+                            ("X-Trace", "one"), ("X-Trace", "two"), ("Connection", "keep-alive, X-Hop"), ("X-Hop", "gone"),
+                            ("Keep-Alive", "timeout=5"), ("Content-Length", str(len(body)))]:
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        assert connection.getresponse().status == 404
+        connection.close()
+    head, _, data = received[0].partition(b"\r\n\r\n")
+    request_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = [(name.lower(), value.strip()) for name, _, value in (line.partition(":") for line in lines)]
+    assert request_line == "POST /meetings?trace=a%20b&x=1 HTTP/1.1" and data == body
+    assert [v for n, v in headers if n == "x-trace"] == ["one", "two"], "a repeated header goes as often as it came"
+    assert ("authorization", f"Bearer {TOKEN}") in headers and ("content-length", str(len(body))) in headers
+    assert not {"connection", "x-hop", "keep-alive"} & {n for n, _ in headers}, "hop-by-hop headers stay with their connection"
+    assert not {"user-agent", "accept-encoding", "accept"} & {n for n, _ in headers}, "nothing the client did not send"
+    assert dict(headers)["host"] == upstream.removeprefix("http://")
+
+
+DOC = b'{"status": "success", "data": {"id": 789}}'
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "body_or_code"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n" + DOC[:16] + b"\r\n"
+         + f"{len(DOC) - 16:x}".encode() + b"\r\n" + DOC[16:] + b"\r\n0\r\n\r\n", 200, DOC),
+        (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" + DOC, 200, DOC),
+        (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n" + DOC, 502, "upstream_disconnected"),
+        (b"SSH-2.0-OpenSSH_9.2\r\n\r\n", 502, "upstream_bad_answer"),
+        (b"", 502, "upstream_disconnected"),
+    ],
+    ids=["chunked", "until-close", "cut-short", "not-http", "closed-at-once"],
+)
+def test_answers_framed_any_way_come_back_whole_and_broken_ones_as_502(answer: bytes, status: int, body_or_code: Any, tmp_path: Path) -> None:
+    with _raw_upstream(answer) as (upstream, _), proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        got = send(proxy.url, "GET", "/meetings/789", headers=AUTH)
+    assert got.status == status
+    if status == 200:
+        assert got.body == body_or_code
+        assert dict((k.lower(), v) for k, v in got.headers).get("content-length") == str(len(DOC))
+    else:
+        assert got.json()["error"]["code"] == body_or_code
+
+
+@contextmanager
+def _keep_alive_upstream(requests_per_connection: int) -> Iterator[tuple[str, list[int]]]:
+    """A server that answers each request on a connection kept alive, closing it after
+    ``requests_per_connection`` answers, as servers close idle or worn connections; yields its
+    URL and the number of requests each connection served."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    served: list[int] = []
+    stop = threading.Event()
+
+    def connection_loop(connection: socket.socket) -> None:
+        count, data = 0, b""
+        with connection:
+            while count < requests_per_connection:
+                while b"\r\n\r\n" not in data:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        served.append(count)
+                        return
+                    data += chunk
+                _, _, data = data.partition(b"\r\n\r\n")
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(DOC) + DOC)
+                count += 1
+        served.append(count)
+
+    def accept_loop() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            threading.Thread(target=connection_loop, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept_loop, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", served
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()
+
+
+def test_kept_alive_connections_are_reused_and_one_the_upstream_closed_is_no_error(tmp_path: Path) -> None:
+    with _keep_alive_upstream(requests_per_connection=7) as (upstream, served), proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        statuses = [send(proxy.url, "GET", "/meetings/789", headers=AUTH).status for _ in range(30)]
+        time.sleep(0.2)
+    assert statuses == [200] * 30, "a connection the upstream closed is replaced, never a 502"
+    assert sum(served) == 30 and len(served) <= 6, f"connections reused: {served}"
