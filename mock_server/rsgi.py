@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from meetings_spec.heap import settle_heap
 from mock_server.rsgi_lane import RsgiLane
 from mock_server.wsgi import build_app as build_flask_app
 
@@ -9,4 +10,6 @@ from mock_server.wsgi import build_app as build_flask_app
 def build_app() -> RsgiLane:
     """One worker's RSGI app: the API's paths answered by the front, the rest by Flask."""
     app = build_flask_app()
-    return RsgiLane(app.extensions["waterrai_front"], app.wsgi_app, app.extensions["waterrai_log"])
+    lane = RsgiLane(app.extensions["waterrai_front"], app.wsgi_app, app.extensions["waterrai_log"])
+    settle_heap()  # last: what was built so far lives as long as the worker
+    return lane
