@@ -68,6 +68,7 @@ def test_try_it_out_reads_the_docs_meeting_and_nothing_leaves_the_mock(server: S
 
     read = "#operations-meetings-getMeeting"
     page.click(f"{read} .opblock-summary")
+    page.wait_for_selector(f"{read} .opblock-body .parameters", timeout=20_000)  # rendered once opened, not at once
     assert "x-assumption" in page.inner_text(read)  # the id's range is the mock's choice, shown in place
     page.click(f"{read} button.try-out__btn")
     page.fill(f"{read} input[placeholder=id]", "789")
