@@ -69,8 +69,8 @@ class Seen:
     violations: list[Violation] = field(default_factory=list)
     #: Why the exchange is not checked at all (a path the spec lacks, a CORS preflight); else "".
     unchecked: str = ""
-    #: Why the request's body is unknown (a HAR that did not keep it); else "". The rules that
-    #: compare the answer with the request are then not judged.
+    #: Why the request's body is unknown (a HAR that did not keep it); else "". The body stays
+    #: ABSENT, which the judge's rules that compare the answer with the request do not judge.
     unrecorded: str = ""
 
     @property
@@ -99,7 +99,7 @@ class Inspector:
 
     def request(self, method: str, path: str, headers: Mapping[str, str], body: bytes | None) -> Seen:
         """The request's violations; ``headers`` keyed by lower-case name; ``body`` None when a
-        recording did not keep it (its checks are skipped, never passed)."""
+        recording did not keep it (its checks are skipped and ``seen.unrecorded`` says so)."""
         match = self.routes.match(method, path)
         if match is None:
             return Seen(method, path, None, unchecked="the spec has no such path")
@@ -153,7 +153,7 @@ class Inspector:
                 found.append(Violation(label, RESPONSE, "media type" if "media type" in problem else "body", "a JSON body", problem.split(":", 1)[0], problem))
                 return found
             found += self._responses.violations(op, declared, label, document)
-        if not seen.violations and not seen.unrecorded:  # the rules judge answers to requests that keep the spec
+        if not seen.violations:  # the rules judge answers to requests that keep the spec
             found += self._judged(seen, status, ABSENT if problem else document)
         return found
 
