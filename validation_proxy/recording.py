@@ -10,8 +10,10 @@ credential-named query parameter carries, wherever else it shows (URL, bodies, v
 The proxy's event loop only puts each exchange on a queue; one writer thread redacts, renders
 and writes them in order, each file atomically (``meetings_spec.files``): the exchange files
 first, then the HAR, then the index. A crash at any moment leaves every file whole, and an index
-that lists only files that are there. The HAR and index are rewritten once per batch of what the
-queue holds, so a busy proxy writes them less often than once per exchange.
+that lists only files that are there (the last few exchanges may not be listed yet): the HAR and
+index, which copy the whole recording each time, are rewritten when the traffic pauses, spaced
+by what a rewrite costs (at most a second apart), and at close, each from texts serialised once
+per exchange.
 
 A folder is recorded into once: a new or empty one. One recording is one session, judged in
 order with one memory, as ``waterrai-proxy check`` judges it again; so a folder holding an
@@ -27,7 +29,9 @@ import logging
 import os
 import queue
 import re
+import textwrap
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,6 +50,12 @@ log = logging.getLogger("waterrai-proxy")
 GENERATOR = "waterrai-proxy"
 INDEX = "index.json"
 HAR = "meetings.har"
+#: The HAR and index are rewritten once the queue is empty, but no sooner after the last rewrite
+#: than this many times what that one took, and at least once a second while exchanges keep
+#: coming: each rewrite copies the whole recording, in a thread that shares the interpreter with
+#: the proxy's event loop, which so gets at least nine tenths of it.
+REWRITE_SPACING = 10
+REWRITE_EVERY_S = 1.0
 #: Where an exchange on a path the spec lacks is written (operation ids name the others).
 NOT_IN_SPEC = "not-in-spec"
 
@@ -57,6 +67,23 @@ class RecordingRefused(Exception):
 def dump(value: Any) -> str:
     """JSON text as the fixtures' writer makes it: two-space indent, UTF-8, final newline."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def dumped_item(value: Any, depth: int) -> str:
+    """``value`` as ``dump`` writes it as an item of a list nested ``depth`` levels deep."""
+    return textwrap.indent(json.dumps(value, indent=2, ensure_ascii=False), "  " * (depth + 1))
+
+
+def spliced(document: dict[str, Any], key: str, items: list[str], depth: int) -> str:
+    """``dump(document)`` with its list ``key`` (empty in ``document``, ``depth`` levels deep)
+    holding ``items`` (each from ``dumped_item``): the same text as dumping it all, without
+    serialising every exchange again each time one more is written (the writer thread holds the
+    interpreter while it serialises, and the proxy's event loop waits)."""
+    text = dump(document)
+    marker = f'"{key}": []'
+    if text.count(marker) != 1:
+        raise ValueError(f"{key} is not one empty list of the document")
+    return text.replace(marker, f'"{key}": [\n' + ",\n".join(items) + "\n" + "  " * depth + "]") if items else text
 
 
 def earlier_recording(folder: Path) -> dict[str, Any] | None:
@@ -151,7 +178,7 @@ def render(recorded: Recorded, base_path: str = "", secrets: Iterable[str] | Non
     redact, redact_violation = text_redactor(secrets), redactor_for(secrets)
     url = redact(_hidden_query(recorded.url))
     parts = urlsplit(url)
-    path = parts.path[len(base_path):] if base_path and parts.path.startswith(base_path) else parts.path
+    path = parts.path[len(base_path):] or "/" if base_path and (parts.path + "/").startswith(base_path + "/") else parts.path
     request_headers = [(name, redact(hidden_header(name, value))) for name, value in recorded.request_headers]
     response_headers = [(name, redact(hidden_header(name, value))) for name, value in recorded.response_headers]
     request_body = _redacted_bytes(recorded.request_body, redact)
@@ -235,8 +262,9 @@ class Recorder:
         self.upstream = upstream
         self._base_path = urlsplit(upstream).path.rstrip("/")
         self._started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        self._entries: list[dict[str, Any]] = []
+        self._entries: list[str] = []  # each as dumped_item wrote it: serialised once
         self._rows: list[dict[str, Any]] = []
+        self._row_texts: list[str] = []
         self._files: set[str] = set()
         #: Every secret the session has shown: a later exchange may echo one it does not carry.
         self._secrets: list[str] = []
@@ -295,8 +323,13 @@ class Recorder:
         log.info("recorded %d exchange%s into %s", len(self._rows), "" if len(self._rows) == 1 else "s", self.folder)
 
     def _run(self) -> None:
+        pending, last, spacing = False, 0.0, 0.0  # exchanges not listed yet; when the listing was last written; the wait after it
         while True:
-            batch = [self._queue.get()]
+            wait = None if not pending else max(0.0, last + spacing - time.monotonic())
+            try:
+                batch = [self._queue.get(timeout=wait)]
+            except queue.Empty:
+                batch = []
             while True:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -304,12 +337,19 @@ class Recorder:
                     break
             exchanges = [item for item in batch if item is not None]
             if exchanges:
-                self._write(exchanges)
-            if None in batch:
+                self._write_exchanges(exchanges)
+                pending = True
+            stop = None in batch
+            if pending and (stop or time.monotonic() - last >= spacing):
+                began = time.monotonic()
+                self._write_listing()
+                pending, last = False, time.monotonic()
+                spacing = min(REWRITE_EVERY_S, REWRITE_SPACING * (last - began))
+            if stop:
                 return
 
-    def _write(self, exchanges: list[Recorded]) -> None:
-        """The exchanges' files, then the HAR, then the index that lists them: each whole, in that order."""
+    def _write_exchanges(self, exchanges: list[Recorded]) -> None:
+        """Each exchange's file, whole; the HAR and index list it once rewritten."""
         for recorded in exchanges:
             try:
                 found = secrets_of(recorded.url, recorded.request_headers, recorded.response_headers)
@@ -320,8 +360,12 @@ class Recorder:
                 log.error("#%d not recorded: %s", recorded.id, error)
                 continue
             self._files.add(rendered.file)
-            self._entries.append(rendered.entry)
+            self._entries.append(dumped_item(rendered.entry, 2))
             self._rows.append(rendered.row)
+            self._row_texts.append(dumped_item(rendered.row, 1))
+
+    def _write_listing(self) -> None:
+        """The HAR, then the index: after the exchange files they list, so the index never lists a file that is not there."""
         try:
             self._write_har()
             write_atomically(self.folder / INDEX, self._index())
@@ -330,10 +374,11 @@ class Recorder:
 
     def _write_har(self, *, replace: bool = True) -> None:
         custom = {"_upstream": self.upstream} if self.upstream else {}
-        write_atomically(self.folder / HAR, dump(har.log(self._entries, GENERATOR, kit_version(), custom=custom)), replace=replace)
+        text = spliced(har.log([], GENERATOR, kit_version(), custom=custom), "entries", self._entries, 2)
+        write_atomically(self.folder / HAR, text, replace=replace)
 
     def _index(self) -> str:
-        return dump(
+        return spliced(
             {
                 "about": f"Exchanges recorded by {GENERATOR} (credentials hidden); {HAR} holds them all, in the order they were judged.",
                 "generator": GENERATOR,
@@ -341,8 +386,11 @@ class Recorder:
                 "started": self._started,
                 "har": HAR,
                 "violations": sum(row["violations"] for row in self._rows),
-                "exchanges": self._rows,
+                "exchanges": [],
                 # every file the proxy wrote here, this index included
                 "files": sorted([*self._files, HAR, INDEX]),
-            }
+            },
+            "exchanges",
+            self._row_texts,
+            1,
         )
