@@ -14,6 +14,7 @@ from typing import Any
 
 from fixtures_builder.js_json import stringify
 from fixtures_builder.record import FROZEN_AT
+from meetings_spec import har
 
 #: Where the recorded requests pretend to have gone: the mock's address.
 BASE_URL = "http://127.0.0.1:4010"
@@ -65,49 +66,28 @@ def har_files(exchanges: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def _log(exchanges: list[dict[str, Any]]) -> dict[str, Any]:
     pages = list(dict.fromkeys(e["operationId"] for e in exchanges))
-    return {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "waterrai-fixtures", "version": "1"},
-            "pages": [{"startedDateTime": _STARTED, "id": p, "title": p, "pageTimings": {}} for p in pages],
-            "entries": [_entry(e) for e in exchanges],
-        }
-    }
+    return har.log(
+        [_entry(e) for e in exchanges],
+        "waterrai-fixtures",
+        "1",
+        pages=[{"startedDateTime": _STARTED, "id": p, "title": p, "pageTimings": {}} for p in pages],
+    )
 
 
 def _entry(exchange: dict[str, Any]) -> dict[str, Any]:
     request, response = exchange["request"], exchange["response"]
     text = request_text(request)
-    har_request: dict[str, Any] = {
-        "method": request["method"],
-        "url": BASE_URL + request["path"],
-        "httpVersion": "HTTP/1.1",
-        "cookies": [],
-        "headers": [{"name": k, "value": v} for k, v in request["headers"].items()],
-        "queryString": [],
-        "headersSize": -1,
-        "bodySize": -1 if text is None else len(text.encode()),
-    }
-    if text is not None:
-        har_request["postData"] = {"mimeType": request["headers"].get("Content-Type", ""), "text": text}
-    body = stringify(response["body"])
-    return {
-        "pageref": exchange["operationId"],
-        "startedDateTime": _STARTED,
-        "time": 0,
-        "request": har_request,
-        "response": {
-            "status": response["status"],
-            "statusText": STATUS_TEXT.get(response["status"], ""),
-            "httpVersion": "HTTP/1.1",
-            "cookies": [],
-            "headers": [{"name": k, "value": v} for k, v in response["headers"].items()],
-            "content": {"size": len(body.encode()), "mimeType": response["headers"].get("Content-Type", ""), "text": body},
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": len(body.encode()),
-        },
-        "cache": {},
-        "timings": {"send": 0, "wait": 0, "receive": 0},
-        "comment": f"{exchange['case']}: {exchange['description']}",
-    }
+    return har.entry(
+        pageref=exchange["operationId"],
+        started=_STARTED,
+        time_ms=0,
+        method=request["method"],
+        url=BASE_URL + request["path"],
+        request_headers=request["headers"].items(),
+        request_body=None if text is None else har.Body.of_text(text),
+        status=response["status"],
+        status_text=STATUS_TEXT.get(response["status"], ""),
+        response_headers=response["headers"].items(),
+        content=har.Body.of_text(stringify(response["body"])),
+        comment=f"{exchange['case']}: {exchange['description']}",
+    )

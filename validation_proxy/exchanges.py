@@ -26,3 +26,6 @@ class Recorded:
     response_body: bytes
     operation: str  # operationId, or "" for a path the spec lacks
     violations: list[Violation] = field(default_factory=list)
+    #: Why the proxy answered itself (a refused request, a failed upstream, a replaced answer):
+    #: then the answer is not the upstream's and an offline check judges the request only.
+    answered_by_proxy: str = ""

@@ -69,6 +69,9 @@ class Seen:
     violations: list[Violation] = field(default_factory=list)
     #: Why the exchange is not checked at all (a path the spec lacks, a CORS preflight); else "".
     unchecked: str = ""
+    #: Why the request's body is unknown (a HAR that did not keep it); else "". The body stays
+    #: ABSENT, which the judge's rules that compare the answer with the request do not judge.
+    unrecorded: str = ""
 
     @property
     def label(self) -> str:
@@ -94,8 +97,9 @@ class Inspector:
 
     # -------------------------------------------------------------------- the request
 
-    def request(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Seen:
-        """The request's violations; ``headers`` keyed by lower-case name."""
+    def request(self, method: str, path: str, headers: Mapping[str, str], body: bytes | None) -> Seen:
+        """The request's violations; ``headers`` keyed by lower-case name; ``body`` None when a
+        recording did not keep it (its checks are skipped and ``seen.unrecorded`` says so)."""
         match = self.routes.match(method, path)
         if match is None:
             return Seen(method, path, None, unchecked="the spec has no such path")
@@ -111,7 +115,9 @@ class Inspector:
         label = op.spec.operation_id
         stages = [lambda: check_bearer(op, headers.get("authorization"), None)]
         stages.append(lambda: seen.path_parameters.update(check_parameters(op, match.params)))
-        if op.body_validator is not None:
+        if op.body_validator is not None and body is None:
+            seen.unrecorded = "the request's body was not recorded"
+        elif op.body_validator is not None:
             stages.append(lambda: self._body(op, seen, headers.get("content-type"), body))
         for stage in stages:
             try:
@@ -128,8 +134,9 @@ class Inspector:
 
     # -------------------------------------------------------------------- the answer
 
-    def response(self, seen: Seen, status: int, headers: Mapping[str, str], body: bytes) -> list[Violation]:
-        """The answer's violations (the request's are in ``seen``); remembers the exchange."""
+    def response(self, seen: Seen, status: int, headers: Mapping[str, str], body: bytes | None) -> list[Violation]:
+        """The answer's violations (the request's are in ``seen``); remembers the exchange.
+        ``body`` None when a recording did not keep it: only the status is checked."""
         op = seen.operation
         if op is None:
             return []
@@ -140,8 +147,8 @@ class Inspector:
         if declared is None:
             found.append(Violation(label, RESPONSE, "status", "one of " + ", ".join(op.spec.responses), str(status), f"{op.spec.operation_id} does not declare the status {status}"))
             return found
-        document, problem = (ABSENT, "") if seen.method == "HEAD" else _json_document(headers, body)
-        if _has_json(op, declared) and seen.method != "HEAD":
+        document, problem = (ABSENT, "") if seen.method == "HEAD" or body is None else _json_document(headers, body)
+        if _has_json(op, declared) and seen.method != "HEAD" and body is not None:
             if problem:
                 found.append(Violation(label, RESPONSE, "media type" if "media type" in problem else "body", "a JSON body", problem.split(":", 1)[0], problem))
                 return found

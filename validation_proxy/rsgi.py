@@ -29,7 +29,7 @@ def build_app() -> ProxyApp:
     if settings["record"]:
         from validation_proxy.recording import Recorder
 
-        recorder = Recorder(settings["record"])
+        recorder = Recorder(settings["record"], upstream=settings["upstream"])
     upstream = Upstream(settings["upstream"], timeout_s=settings["timeout_s"], connect_timeout_s=settings["connect_timeout_s"], ca_file=settings["ca_file"])
     app = ProxyApp(
         Inspector(load_spec(settings["spec_path"])),

@@ -101,7 +101,7 @@ class ProxyApp:
             self.on_exchange(
                 Recorded(exchange_id, _iso(started), duration_ms, scope.method,
                          self.upstream.url(scope.path, scope.query_string), headers, body, status, out_headers, out_body,
-                         seen.operation.spec.operation_id if seen.operation is not None else "", found)
+                         seen.operation.spec.operation_id if seen.operation is not None else "", found, _answered_by_proxy(seen, answer, replaced))
             )
 
     async def _answer(
@@ -152,6 +152,15 @@ class ProxyApp:
 def _iso(timestamp: float) -> str:
     """ISO 8601 in UTC, to the millisecond (computed only where it is shown)."""
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _answered_by_proxy(seen: Seen, answer: object, replaced: object) -> str:
+    """Why the client's answer came from the proxy, not the upstream ("" when it did not)."""
+    if replaced is None:
+        return ""
+    if answer is not None:
+        return "the upstream's answer broke the spec and was replaced (--errors)"
+    return "the request broke the spec and was refused (--errors)" if seen.violations else "the upstream gave no usable answer"
 
 
 def _limit(query: str) -> int | None:

@@ -1,0 +1,132 @@
+"""``waterrai-proxy check FILE.har``: judge a recorded HAR against the spec offline, with the
+proxy's own rules (``validation_proxy.inspection.Inspector``), exchange after exchange in file
+order, so that the rules spanning exchanges see them as the server answered them.
+
+Entries off the API (page assets, other hosts' calls) are counted, not judged; entries without
+an answer are counted with the reason; a body the HAR lacks has its checks skipped and said so,
+never passed. Exit status: 0 clean, 1 violations, 2 unreadable input (or output). No credential
+of the HAR reaches the output: each exchange's violations are redacted with its own secrets, as
+the proxy redacts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from meetings_spec import SpecError, load_spec
+from meetings_spec.about import VersionAction
+from meetings_spec.files import write_atomically
+from meetings_spec.loader import default_spec_path
+from validation_proxy.check_report import FORMATS, Report, Result, report_line
+from validation_proxy.har_input import Entry, HarLog, HarUnreadable, read_har
+from validation_proxy.inspection import Inspector
+from validation_proxy.recording import secrets_of
+from validation_proxy.redaction import redactor_for, text_redactor
+
+#: Chrome's exporter: its "Save all as HAR (sanitized)" drops Authorization and Cookie headers.
+CHROME = "WebInspector"
+SANITIZED = "Bearer header-removed-by-the-browser-export"
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="waterrai-proxy check",
+        description="Check a recorded HAR (waterrai-proxy --record, a browser's 'Save all as HAR', Playwright's recordHar) against the spec, "
+        "with the proxy's rules. Exit 0: no violation; 1: violations; 2: unreadable input.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("har", metavar="FILE.har", help="the HAR: a .har file, Playwright's .zip, or a folder waterrai-proxy --record wrote")
+    parser.add_argument("--spec", type=Path, default=None, help="OpenAPI file (default: the kit's openapi/meetings.yaml)")
+    parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="text (default), json or junit (JUnit XML)")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here (whole or not at all) instead of standard output")
+    parser.add_argument(
+        "--base-path", default=None, metavar="PATH",
+        help="the path the API is served under, e.g. /v1 for https://staging.example.com/v1/meetings "
+        "(default: none; a recording of the proxy says its upstream's)",
+    )  # fmt: skip
+    parser.add_argument("--version", action=VersionAction)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        inspector = Inspector(load_spec((args.spec or default_spec_path()).resolve()))
+        har = read_har(args.har)
+    except (SpecError, HarUnreadable) as error:
+        print(f"waterrai-proxy check: {error}", file=sys.stderr)
+        return 2
+    base_path = har.base_path if args.base_path is None else "/" + args.base_path.strip("/") if args.base_path.strip("/") else ""
+    report = check(har, inspector, base_path)
+    text = FORMATS[args.format](report)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            write_atomically(args.output, text)
+        except OSError as error:
+            print(f"waterrai-proxy check: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+            return 2
+        print(f"waterrai-proxy check: {report_line(report)}; report in {args.output}", file=sys.stderr)
+    return 1 if report.violations else 0
+
+
+def _api_path(path: str, base_path: str) -> str | None:
+    if not base_path:
+        return path
+    if path == base_path or path.startswith(base_path + "/"):
+        return path[len(base_path):] or "/"
+    return None
+
+
+def check(har: HarLog, inspector: Inspector, base_path: str = "") -> Report:
+    """Every entry of ``har`` judged in order; those not of the API only counted."""
+    api = []
+    for entry in har.entries:
+        path = _api_path(entry.path, base_path)
+        match = None if path is None else inspector.routes.match(entry.method, path)
+        if match is not None or not entry.url:  # a malformed entry is reported, not taken for a page asset
+            api.append((entry, path or "", match.op.spec.operation_id if match is not None and match.op is not None else ""))
+    report = Report(har.source, [], len(har.entries), len(har.entries) - len(api))
+    sanitized = har.creator == CHROME and api and not any(name.lower() == "authorization" for entry, _, _ in api for name, _ in entry.request_headers)
+    if sanitized:
+        report.notes.append("no request of the API has an Authorization header, as Chrome's sanitized export leaves them: the bearer check was skipped")
+    secrets: list[str] = []  # every secret the HAR has shown so far: a later exchange may echo one
+    for entry, path, operation in api:
+        secrets += [s for s in dict.fromkeys(secrets_of(entry.url, entry.request_headers, entry.response_headers)) if s not in secrets]
+        report.results.append(_judged(inspector, entry, path, operation, bool(sanitized), secrets))
+    return report
+
+
+def _judged(inspector: Inspector, entry: Entry, path: str, operation: str, sanitized: bool, secrets: list[str]) -> Result:
+    redact = text_redactor(secrets)
+    result = Result(entry.number, entry.method, redact(path), entry.status, operation, redact(entry.started))
+    if entry.unusable:
+        result.skipped = redact(entry.unusable)
+        return result
+    headers = {name.lower(): value for name, value in entry.request_headers}
+    if sanitized:
+        headers["authorization"] = SANITIZED
+    seen = inspector.request(entry.method, path, headers, entry.request_body)
+    if seen.operation is not None or seen.violations:
+        result.operation = seen.label  # as the proxy names it: "METHOD path" for a method the path lacks
+    if seen.unchecked:
+        result.skipped = seen.unchecked
+        return result
+    found = list(seen.violations)
+    if seen.unrecorded:
+        result.partial.append(seen.unrecorded)
+    if entry.answered_by_proxy:
+        result.partial.append("the proxy answered, not the upstream: only the request was checked")
+    else:
+        # a HAR holds the answer's body decoded: its Content-Encoding no longer applies
+        answer = {name.lower(): value for name, value in entry.response_headers if name.lower() != "content-encoding"}
+        found += inspector.response(seen, entry.status, answer, entry.response_body)
+        if entry.response_body is None and seen.operation is not None:
+            result.partial.append("the answer's body was not recorded")
+    redacted = redactor_for(secrets)
+    result.violations = [redacted(violation) for violation in found]
+    return result
