@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         workers=1,  # one memory for the rules that span exchanges
         websockets=False,
         backpressure=1024,
-        workers_kill_timeout=3,
+        workers_kill_timeout=10,  # time for the recording to be finished at a stop
         log_access=False,
     ).serve()
     return 0

@@ -211,7 +211,7 @@ def _json_document(headers: Mapping[str, str], body: bytes) -> tuple[Any, str]:
     if media_type != JSON and not (media_type.startswith("application/") and media_type.endswith("+json")):
         return None, f"{media_type or 'no media type'}: the answer's media type should be {JSON}"
     try:
-        data = _decoded(headers.get("content-encoding", ""), body)
+        data = decoded(headers.get("content-encoding", ""), body)
     except ValueError as error:
         return None, f"undecodable: {error}"
     if orjson_reads_exactly(data):
@@ -225,7 +225,7 @@ def _json_document(headers: Mapping[str, str], body: bytes) -> tuple[Any, str]:
         return None, f"not JSON: the body does not parse ({str(error)[:120]})"
 
 
-def _decoded(encoding: str, body: bytes) -> bytes:
+def decoded(encoding: str, body: bytes) -> bytes:
     """The body without its content coding (gzip, deflate; br when ``brotli`` is installed)."""
     for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
         if coding in ("identity", ""):

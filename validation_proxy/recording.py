@@ -42,7 +42,7 @@ from meetings_spec import har
 from meetings_spec.about import kit_version
 from meetings_spec.files import write_atomically
 from validation_proxy.exchanges import Recorded
-from validation_proxy.inspection import _decoded
+from validation_proxy.inspection import decoded
 from validation_proxy.redaction import HIDDEN, credentials_of, hidden_header, is_credential, redactor_for, text_redactor
 
 log = logging.getLogger("waterrai-proxy")
@@ -183,7 +183,7 @@ def render(recorded: Recorded, base_path: str = "", secrets: Iterable[str] | Non
     response_headers = [(name, redact(hidden_header(name, value))) for name, value in recorded.response_headers]
     request_body = _redacted_bytes(recorded.request_body, redact)
     try:  # a HAR holds the body decoded, as browsers write it; Content-Encoding says how it travelled
-        answer = _decoded(har.header(response_headers, "Content-Encoding"), recorded.response_body)
+        answer = decoded(har.header(response_headers, "Content-Encoding"), recorded.response_body)
     except ValueError:
         answer = recorded.response_body
     answer = _redacted_bytes(answer, redact)
