@@ -76,13 +76,14 @@ class _Quiet(WSGIRequestHandler):
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Serve a WSGI app on a free loopback port for the duration; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+def serving(app: Any, ssl_context: Any = None) -> Iterator[str]:
+    """Serve a WSGI app on a free loopback port for the duration (over TLS with ``ssl_context``);
+    yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet, ssl_context=ssl_context)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"{'https' if ssl_context else 'http'}://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)

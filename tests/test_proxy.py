@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from fixtures_builder.record import SEED
 from mock_server import create_app
@@ -180,38 +179,51 @@ def test_errors_refuses_a_bad_request_before_the_upstream_and_replaces_a_bad_ans
 
 
 @contextmanager
-def _listener(behaviour: str) -> Iterator[int]:
-    """A TCP server on a free port that resets each connection, or reads the request and never answers."""
+def _accepting(handle: Any) -> Iterator[int]:
+    """A TCP server on a free port that hands each connection to ``handle`` in a thread of its own."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(16)
     stop = threading.Event()
-    held: list[socket.socket] = []
 
-    def serve() -> None:
+    def accept_loop() -> None:
         server.settimeout(0.2)
         while not stop.is_set():
             try:
                 connection, _ = server.accept()
             except OSError:
                 continue
-            connection.recv(65536)
-            if behaviour == "reset":
-                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                connection.close()
-            else:
-                held.append(connection)
+            threading.Thread(target=handle, args=(connection,), daemon=True).start()
 
-    thread = threading.Thread(target=serve, daemon=True)
+    thread = threading.Thread(target=accept_loop, daemon=True)
     thread.start()
     try:
         yield server.getsockname()[1]
     finally:
         stop.set()
         thread.join(timeout=5)
+        server.close()
+
+
+@contextmanager
+def _listener(behaviour: str) -> Iterator[int]:
+    """A server that resets each connection, or reads the request and never answers."""
+    held: list[socket.socket] = []
+
+    def handle(connection: socket.socket) -> None:
+        connection.recv(65536)
+        if behaviour == "reset":
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            connection.close()
+        else:
+            held.append(connection)
+
+    try:
+        with _accepting(handle) as port:
+            yield port
+    finally:
         for connection in held:
             connection.close()
-        server.close()
 
 
 def _closed_port() -> int:
@@ -255,21 +267,9 @@ def _https_mock(tmp_path: Path) -> tuple[Any, Path]:
     return context, ca_file
 
 
-@contextmanager
-def _serving_tls(app: Any, context: ssl.SSLContext) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
 def test_the_upstreams_certificate_is_verified(tmp_path: Path) -> None:
     context, ca_file = _https_mock(tmp_path)
-    with _serving_tls(mock_app(), context) as upstream:
+    with serving(mock_app(), ssl_context=context) as upstream:
         with proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
             untrusted = send(proxy.url, "GET", "/meetings/789", headers=AUTH)
         with proxying(upstream, "--quiet", "--ca-file", str(ca_file), tmp=tmp_path) as proxy:
@@ -505,11 +505,7 @@ def _keep_alive_upstream(requests_per_connection: int) -> Iterator[tuple[str, li
     """A server that answers each request on a connection kept alive, closing it after
     ``requests_per_connection`` answers, as servers close idle or worn connections; yields its
     URL and the number of requests each connection served."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
     served: list[int] = []
-    stop = threading.Event()
 
     def connection_loop(connection: socket.socket) -> None:
         count, data = 0, b""
@@ -526,23 +522,8 @@ def _keep_alive_upstream(requests_per_connection: int) -> Iterator[tuple[str, li
                 count += 1
         served.append(count)
 
-    def accept_loop() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                continue
-            threading.Thread(target=connection_loop, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=accept_loop, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}", served
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        server.close()
+    with _accepting(connection_loop) as port:
+        yield f"http://127.0.0.1:{port}", served
 
 
 def test_kept_alive_connections_are_reused_and_one_the_upstream_closed_is_no_error(tmp_path: Path) -> None:
