@@ -40,6 +40,7 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from meetings_spec import har
 from meetings_spec.about import kit_version
+from fixtures_builder.writers import dump  # the fixtures' JSON text, so a recording reads as they do
 from meetings_spec.files import write_atomically
 from validation_proxy.exchanges import Recorded
 from validation_proxy.inspection import decoded
@@ -62,11 +63,6 @@ NOT_IN_SPEC = "not-in-spec"
 
 class RecordingRefused(Exception):
     """The folder cannot take a recording: it holds something the proxy would overwrite or mix with."""
-
-
-def dump(value: Any) -> str:
-    """JSON text as the fixtures' writer makes it: two-space indent, UTF-8, final newline."""
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def dumped_item(value: Any, depth: int) -> str:
