@@ -532,3 +532,19 @@ def test_kept_alive_connections_are_reused_and_one_the_upstream_closed_is_no_err
         time.sleep(0.2)
     assert statuses == [200] * 30, "a connection the upstream closed is replaced, never a 502"
     assert sum(served) == 30 and len(served) <= 6, f"connections reused: {served}"
+
+
+def test_an_upstream_under_a_base_path_and_a_body_past_the_bound(tmp_path: Path) -> None:
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    def elsewhere(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("418 I'm a teapot", [("Content-Length", "0")])
+        return []
+
+    mounted = DispatcherMiddleware(elsewhere, {"/v1": mock_app()})
+    with serving(mounted) as upstream, proxying(upstream + "/v1/", "--quiet", tmp=tmp_path) as proxy:
+        read = send(proxy.url, "GET", "/meetings/789", headers=AUTH)
+        huge = send(proxy.url, "POST", CREATE, raw="x" * (11 * 1024 * 1024), headers=JSON_AUTH)
+        found = proxy.violations()
+    assert read.status == 200 and read.json()["data"]["id"] == 789 and found["violations"] == []
+    assert huge.status == 413 and huge.json()["error"]["code"] == "body_too_large"
