@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from contract_tests.redaction import PLACEHOLDER, Redactor
 from meetings_spec.hosts import origin, production_server
+from meetings_spec.rules import scenario_attribute
 
 TOKEN_ENV = "WATERRAI_API_TOKEN"
 SCENARIO_ENV = "WATERRAI_SCENARIO_ID"
@@ -94,20 +95,12 @@ def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
 
 
 def _scenario_attributes(given: list[str], spec: dict[str, Any]) -> dict[str, Any]:
-    """``NAME=VALUE`` pairs, for attributes the spec's ``x-default-from-scenario`` rules read;
-    ``none`` (or ``null``) says the scenario has no value, digits give an integer."""
-    from meetings_spec.rules import operations  # the spec's rules say which names make sense
-
-    known = sorted(
-        {f.scenario_default[1] for op in operations(spec).values() for f in op.request_fields.values() if f.scenario_default}
-    )
+    """``NAME=VALUE`` pairs, for attributes the spec's ``x-default-from-scenario`` rules read."""
     attributes: dict[str, Any] = {}
     for pair in given:
-        name, sep, raw = pair.partition("=")
-        if not sep or name not in known:
-            raise SettingsError(
-                f"--scenario-attribute takes NAME=VALUE with NAME one of {', '.join(known) or '(none in this spec)'}, not {pair!r}"
-            )
-        raw = raw.strip()
-        attributes[name] = None if raw.lower() in ("none", "null", "") else int(raw) if raw.lstrip("-").isdigit() else raw
+        try:
+            name, value = scenario_attribute(spec, pair)
+        except ValueError as error:
+            raise SettingsError(f"--scenario-attribute {error}") from None
+        attributes[name] = value
     return attributes

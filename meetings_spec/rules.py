@@ -192,3 +192,15 @@ def lookup(document: Any, pointer: str, default: Any = _MISSING) -> Any:
         else:
             raise KeyError(pointer)
     return node
+
+
+def scenario_attribute(spec: dict[str, Any], pair: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` of a scenario attribute the spec's ``x-default-from-scenario`` rules read:
+    ``none`` (or ``null``, or nothing) says the scenario has none, digits give an integer.
+    Raises ``ValueError`` saying which names make sense."""
+    known = sorted({f.scenario_default[1] for op in operations(spec).values() for f in op.request_fields.values() if f.scenario_default})
+    name, sep, raw = pair.partition("=")
+    if not sep or name not in known:
+        raise ValueError(f"takes NAME=VALUE with NAME one of {', '.join(known) or '(none in this spec)'}, not {pair!r}")
+    raw = raw.strip()
+    return name, None if raw.lower() in ("none", "null", "") else int(raw) if raw.lstrip("-").isdigit() else raw

@@ -65,7 +65,7 @@ def test_answers_come_through_byte_for_byte(tmp_path: Path) -> None:
 
 
 def test_a_session_against_the_mock_gives_no_answer_violation_and_flags_each_bad_request(tmp_path: Path) -> None:
-    with serving(mock_app()) as upstream, proxying(upstream, tmp=tmp_path) as proxy:
+    with serving(mock_app()) as upstream, proxying(upstream, *SCENARIOS, tmp=tmp_path) as proxy:
         sent = drive(proxy.url)
         found = proxy.violations()
     assert _response_side(found) == []
@@ -105,6 +105,7 @@ def test_a_server_choosing_differently_where_the_docs_are_silent_gives_no_violat
 #: violation whose rule starts so. Left out, with the reason: what live traffic cannot show.
 EXPECTED_RULE = {
     "default not applied": "default: ",
+    "duration not from the scenario": "x-default-from-scenario: createMeeting: meeting_duration_minutes omitted comes from the scenario",
     "sent field not echoed": "x-echo: ",
     "name not built from first and last": "x-default-from: ",
     "duration differs on one scenario": "x-default-from-scenario: ",
@@ -124,7 +125,6 @@ EXPECTED_RULE = {
 }
 NOT_FROM_TRAFFIC = {
     "nameless person not called Anonymous (strict)": "an assumption of the strict view; the proxy holds staging to the docs (lenient)",
-    "duration not from the scenario": "needs the scenario's call_duration, which only the suite is told",
     "documented request refused": "a 4xx is declared (4XX); only the suite knows the request holds documented values alone",
     "bad token accepted": "only the suite knows which token is the right one",
 }
@@ -135,8 +135,13 @@ def test_every_broken_server_of_the_suite_is_covered_or_excused() -> None:
     assert not set(EXPECTED_RULE) & set(NOT_FROM_TRAFFIC)
 
 
+#: What the mock's scenarios hold, told to the proxy as a user tells it what staging's hold.
+SCENARIOS = ("--scenario-attribute", "456:call_duration=none", "--scenario-attribute", "457:call_duration=45")
+
+
 def _found_behind(breakage: str, tmp_path: Path) -> tuple[list[dict[str, Any]], list[Any]]:
-    with serving(Rewriting(mock_app(), **BROKEN[breakage].wrapper)) as upstream, proxying(upstream, "--quiet", tmp=tmp_path / breakage.replace(" ", "_").replace(":", "")) as proxy:
+    folder = tmp_path / breakage.replace(" ", "_").replace(":", "")
+    with serving(Rewriting(mock_app(), **BROKEN[breakage].wrapper)) as upstream, proxying(upstream, "--quiet", *SCENARIOS, tmp=folder) as proxy:
         sent = drive(proxy.url)
         return _response_side(proxy.violations()), sent
 
@@ -313,6 +318,8 @@ def test_allow_production_lets_it_through_the_guard(tmp_path: Path) -> None:
         (["--upstream", "https://staging.example.com/?a=1"], "without a query"),
         (["--upstream", "http://127.0.0.1:1", "--ca-file", "/nonexistent.pem"], "is not a file"),
         (["--upstream", "http://127.0.0.1:1", "--timeout", "0"], "--timeout"),
+        (["--upstream", "http://127.0.0.1:1", "--scenario-attribute", "call_duration=45"], "ID:NAME=VALUE"),
+        (["--upstream", "http://127.0.0.1:1", "--scenario-attribute", "456:colour=red"], "NAME one of call_duration"),
     ],
 )
 def test_unusable_options_exit_2_with_a_reason(args: list[str], says: str) -> None:

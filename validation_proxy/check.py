@@ -22,7 +22,7 @@ from meetings_spec.files import write_atomically
 from meetings_spec.loader import default_spec_path
 from validation_proxy.check_report import FORMATS, Report, Result, report_line
 from validation_proxy.har_input import Entry, HarLog, HarUnreadable, read_har
-from validation_proxy.inspection import Inspector
+from validation_proxy.inspection import SCENARIO_HELP, Inspector, UsageError, scenarios_from
 from validation_proxy.recording import secrets_of
 from validation_proxy.redaction import redactor_for, text_redactor
 
@@ -47,6 +47,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="the path the API is served under, e.g. /v1 for https://staging.example.com/v1/meetings "
         "(default: none; a recording of the proxy says its upstream's)",
     )  # fmt: skip
+    parser.add_argument("--scenario-attribute", action="append", default=[], dest="scenario_attributes", metavar="ID:NAME=VALUE", help=SCENARIO_HELP)
     parser.add_argument("--version", action=VersionAction)
     return parser.parse_args(argv)
 
@@ -54,9 +55,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
-        inspector = Inspector(load_spec((args.spec or default_spec_path()).resolve()))
+        spec = load_spec((args.spec or default_spec_path()).resolve())
+        inspector = Inspector(spec, scenarios=scenarios_from(spec, args.scenario_attributes))
         har = read_har(args.har)
-    except (SpecError, HarUnreadable) as error:
+    except (SpecError, HarUnreadable, UsageError) as error:
         print(f"waterrai-proxy check: {error}", file=sys.stderr)
         return 2
     base_path = har.base_path if args.base_path is None else "/" + args.base_path.strip("/") if args.base_path.strip("/") else ""

@@ -21,14 +21,11 @@ from meetings_spec import SpecError, load_spec
 from meetings_spec.about import VersionAction
 from meetings_spec.hosts import origin, production_server
 from meetings_spec.loader import default_spec_path
+from validation_proxy.inspection import SCENARIO_HELP, UsageError, scenarios_from
 
 SETTINGS_ENV = "WATERRAI_PROXY_SETTINGS"
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
-
-
-class UsageError(Exception):
-    """Options that cannot work; exit status 2, before anything is served or connected."""
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -48,6 +45,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S", help=f"seconds the upstream has to answer before a 504 (default: {DEFAULT_TIMEOUT_S:g})")
     parser.add_argument("--connect-timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT_S, metavar="S", help=f"seconds to connect to the upstream before a 504 (default: {DEFAULT_CONNECT_TIMEOUT_S:g})")
     parser.add_argument("--ca-file", type=Path, metavar="PEM", help="trust the upstream's certificate if this authority signed it (default: the system's authorities)")
+    parser.add_argument("--scenario-attribute", action="append", default=[], dest="scenario_attributes", metavar="ID:NAME=VALUE", help=SCENARIO_HELP)
     parser.add_argument("--quiet", action="store_true", help="no log line per exchange (violations are still logged)")
     parser.add_argument("--version", action=VersionAction)
     args = parser.parse_args(argv)
@@ -88,7 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     spec_path = (args.spec or default_spec_path()).resolve()
     try:
-        upstream = check_upstream(args.upstream, load_spec(spec_path), args.allow_production)
+        spec = load_spec(spec_path)
+        upstream = check_upstream(args.upstream, spec, args.allow_production)
+        scenarios = scenarios_from(spec, args.scenario_attributes)
         if args.ca_file is not None and not args.ca_file.is_file():
             raise UsageError(f"--ca-file {args.ca_file} is not a file")
         if args.record is not None:
@@ -113,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "connect_timeout_s": args.connect_timeout,
         "ca_file": str(args.ca_file.resolve()) if args.ca_file else None,
         "access_log": not args.quiet,
+        "scenarios": {str(k): v for k, v in scenarios.items()},
     }
     os.environ[SETTINGS_ENV] = json.dumps(settings)
     print(

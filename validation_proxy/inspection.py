@@ -22,6 +22,7 @@ import orjson
 from meetings_spec import View, contract_view
 from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome
 from meetings_spec.refs import JSON, SPEC_URI, keyed, response_body_pointer
+from meetings_spec.rules import scenario_attribute
 from meetings_spec.schemas import FORMAT_CHECKER
 from mock_server.compiled import CompiledOperation, compile_operations
 from mock_server.errors import ApiError
@@ -76,6 +77,31 @@ class Seen:
     @property
     def label(self) -> str:
         return self.operation.spec.operation_id if self.operation is not None else f"{self.method} {self.path}"
+
+
+SCENARIO_HELP = (
+    "what a scenario of the upstream holds, as ID:NAME=VALUE (e.g. 456:call_duration=none or 457:call_duration=45), "
+    "repeatable: the rules it decides (a duration taken from the scenario) are not judged until it is given"
+)
+
+
+class UsageError(ValueError):
+    """An option that cannot work: exit status 2, before anything runs."""
+
+
+def scenarios_from(spec: dict[str, Any], given: list[str]) -> dict[int, dict[str, Any]]:
+    """``--scenario-attribute ID:NAME=VALUE`` options as the judge takes them; ``UsageError`` for a bad one."""
+    scenarios: dict[int, dict[str, Any]] = {}
+    for option in given:
+        scenario, sep, pair = option.partition(":")
+        if not sep or not scenario.strip().isdigit():
+            raise UsageError(f"--scenario-attribute takes ID:NAME=VALUE, the scenario's id first, not {option!r}")
+        try:
+            name, value = scenario_attribute(spec, pair)
+        except ValueError as error:
+            raise UsageError(f"--scenario-attribute {error}") from None
+        scenarios.setdefault(int(scenario), {})[name] = value
+    return scenarios
 
 
 class Inspector:

@@ -32,7 +32,7 @@ def build_app() -> ProxyApp:
         recorder = Recorder(settings["record"], upstream=settings["upstream"])
     upstream = Upstream(settings["upstream"], timeout_s=settings["timeout_s"], connect_timeout_s=settings["connect_timeout_s"], ca_file=settings["ca_file"])
     app = ProxyApp(
-        Inspector(load_spec(settings["spec_path"])),
+        Inspector(load_spec(settings["spec_path"]), scenarios={int(k): v for k, v in settings["scenarios"].items()}),
         upstream,
         ViolationLog(),
         Options(errors=settings["errors"], access_log=settings["access_log"]),
