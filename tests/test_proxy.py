@@ -317,6 +317,7 @@ def test_allow_production_lets_it_through_the_guard(tmp_path: Path) -> None:
         (["--upstream", "https://"], "not a usable URL"),
         (["--upstream", "https://staging.example.com/?a=1"], "without a query"),
         (["--upstream", "http://127.0.0.1:1", "--ca-file", "/nonexistent.pem"], "is not a file"),
+        (["--upstream", "https://127.0.0.1:1", "--ca-file", str(Path(__file__))], "holds no certificate"),
         (["--upstream", "http://127.0.0.1:1", "--timeout", "0"], "--timeout"),
         (["--upstream", "http://127.0.0.1:1", "--scenario-attribute", "call_duration=45"], "ID:NAME=VALUE"),
         (["--upstream", "http://127.0.0.1:1", "--scenario-attribute", "456:colour=red"], "NAME one of call_duration"),

@@ -44,7 +44,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--allow-production", action="store_true", help="allow an upstream on the spec's production host")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S", help=f"seconds the upstream has to answer before a 504 (default: {DEFAULT_TIMEOUT_S:g})")
     parser.add_argument("--connect-timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT_S, metavar="S", help=f"seconds to connect to the upstream before a 504 (default: {DEFAULT_CONNECT_TIMEOUT_S:g})")
-    parser.add_argument("--ca-file", type=Path, metavar="PEM", help="trust the upstream's certificate if this authority signed it (default: the system's authorities)")
+    parser.add_argument("--ca-file", type=Path, metavar="PEM", help="also trust certificates this authority signed (the system's authorities are always trusted)")
     parser.add_argument("--scenario-attribute", action="append", default=[], dest="scenario_attributes", metavar="ID:NAME=VALUE", help=SCENARIO_HELP)
     parser.add_argument("--quiet", action="store_true", help="no log line per exchange (violations are still logged)")
     parser.add_argument("--version", action=VersionAction)
@@ -77,6 +77,16 @@ def check_upstream(url: str, spec: dict[str, Any], allow_production: bool) -> st
     return url.strip().rstrip("/")
 
 
+def _check_authority(path: Path) -> None:
+    """Refuse, before serving, an authority file TLS cannot read (the worker would fail on it)."""
+    import ssl
+
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=str(path))
+    except (ssl.SSLError, OSError) as error:
+        raise UsageError(f"--ca-file {path} holds no certificate TLS can read ({getattr(error, 'reason', None) or error})") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["check"]:
@@ -91,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         scenarios = scenarios_from(spec, args.scenario_attributes)
         if args.ca_file is not None and not args.ca_file.is_file():
             raise UsageError(f"--ca-file {args.ca_file} is not a file")
+        if args.ca_file is not None:
+            _check_authority(args.ca_file)
         if args.record is not None:
             from validation_proxy.recording import Recorder, RecordingRefused
 
