@@ -19,8 +19,6 @@ from meetings_spec import har
 #: Where the recorded requests pretend to have gone: the mock's address.
 BASE_URL = "http://127.0.0.1:4010"
 MAIN = "meetings.har"
-STATUS_TEXT = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Required",
-               404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large", 415: "Unsupported Media Type"}
 _STARTED = FROZEN_AT.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
@@ -86,7 +84,6 @@ def _entry(exchange: dict[str, Any]) -> dict[str, Any]:
         request_headers=request["headers"].items(),
         request_body=None if text is None else har.Body.of_text(text),
         status=response["status"],
-        status_text=STATUS_TEXT.get(response["status"], ""),
         response_headers=response["headers"].items(),
         content=har.Body.of_text(stringify(response["body"])),
         comment=f"{exchange['case']}: {exchange['description']}",

@@ -42,10 +42,14 @@ def header(headers: Iterable[tuple[str, str]], name: str) -> str:
     return next((value for key, value in headers if key.lower() == name.lower()), "")
 
 
+#: RFC 9110's names where Python 3.11's ``HTTPStatus`` still gives the older ones.
+_RFC_9110 = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
 def reason_phrase(status: int) -> str:
-    """The reason phrase of ``status``, "" for one HTTP does not name."""
+    """The reason phrase of ``status`` as RFC 9110 names it, "" for one HTTP does not name."""
     try:
-        return HTTPStatus(status).phrase
+        return _RFC_9110.get(status) or HTTPStatus(status).phrase
     except ValueError:
         return ""
 
@@ -67,7 +71,6 @@ def entry(
     content: Body,
     request_size: int | None = None,
     response_size: int | None = None,
-    status_text: str | None = None,
     timings: Mapping[str, float] | None = None,
     pageref: str | None = None,
     comment: str | None = None,
@@ -102,7 +105,7 @@ def entry(
             "request": har_request,
             "response": {
                 "status": status,
-                "statusText": reason_phrase(status) if status_text is None else status_text,
+                "statusText": reason_phrase(status),
                 "httpVersion": "HTTP/1.1",
                 "cookies": [],
                 "headers": _pairs(response_headers),

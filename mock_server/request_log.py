@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Any, Callable, Iterable
 
+from meetings_spec.logs import log_to_stderr
 from mock_server.journal import Journal
 
 access_log = logging.getLogger("mock_server.access")
@@ -21,12 +22,7 @@ ADMIN_PREFIX = "/__mock/"
 
 def configure_access_log() -> None:
     """Send access lines to stderr, one per request, unless the host app configured logging."""
-    if not access_log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        access_log.addHandler(handler)
-        access_log.setLevel(logging.INFO)
-        access_log.propagate = False
+    log_to_stderr(access_log)
 
 
 LineWriter = Callable[[str], None]

@@ -11,10 +11,9 @@ left never grow). A rule whose precondition the traffic does not show is not rep
 from __future__ import annotations
 
 import json
-import threading
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import jsonschema_rs
 import orjson
@@ -27,7 +26,7 @@ from meetings_spec.schemas import FORMAT_CHECKER
 from mock_server.compiled import CompiledOperation, compile_operations
 from mock_server.errors import ApiError
 from mock_server.routes import Kind, RouteTable
-from mock_server.validate import check_bearer, check_body, check_parameters, orjson_reads_exactly, parse_json_body
+from mock_server.validate import check_bearer, check_body, check_parameters, orjson_reads_exactly, parse_json_body, problems
 
 REQUEST, RESPONSE = "request", "response"
 #: At most this many schema errors are reported for one body: the first ones say what is wrong.
@@ -116,10 +115,7 @@ class Inspector:
         self.operations = compile_operations(self.view)
         self.routes = RouteTable(self.operations.values())
         self.judge = Judge(self.view, scenarios=scenarios)
-        self._responses = _ResponseValidators(self.view)
-        for op in self.operations.values():  # compiled now, with the rest of what lives as long as the process
-            for status in op.spec.responses:
-                self._responses.validator(op, status)
+        self._responses = _ResponseValidators(self.view, self.operations.values())
 
     # -------------------------------------------------------------------- the request
 
@@ -278,38 +274,28 @@ def decoded(encoding: str, body: bytes) -> bytes:
 
 
 class _ResponseValidators:
-    """The answers' body validators, compiled once each on first use (jsonschema-rs, with the
-    same formats asserted as the reference ``meetings_spec.schemas``: date-time and uri)."""
+    """The answers' body validators, each compiled once at start (jsonschema-rs, with the same
+    formats asserted as the reference ``meetings_spec.schemas``: date-time and uri)."""
 
-    def __init__(self, view: dict[str, Any]) -> None:
-        self.view = view
-        self.registry = jsonschema_rs.Registry([(SPEC_URI, view)])
+    def __init__(self, view: dict[str, Any], operations: Iterable[CompiledOperation]) -> None:
+        registry = jsonschema_rs.Registry([(SPEC_URI, view)])
         asserted = set(FORMAT_CHECKER.checkers)
         used = {value for _, value in keyed(view, "format") if isinstance(value, str)}
-        self.formats = {name: (lambda _value: True) for name in used - asserted}
-        self._cache: dict[tuple[str, str], jsonschema_rs.Validator | None] = {}
-        self._lock = threading.Lock()
-
-    def validator(self, op: CompiledOperation, status: str) -> jsonschema_rs.Validator | None:
-        key = (op.spec.operation_id, status)
-        if key not in self._cache:
-            with self._lock:
+        formats = {name: (lambda _value: True) for name in used - asserted}
+        self._validators: dict[tuple[str, str], jsonschema_rs.Validator] = {}
+        for op in operations:
+            for status in op.spec.responses:
                 pointer = response_body_pointer(op.spec.refs, op.spec.path, op.spec.method, status)
-                self._cache[key] = None if pointer is None else jsonschema_rs.validator_for(
-                    {"$ref": f"{SPEC_URI}#{pointer}"}, registry=self.registry, validate_formats=True, formats=self.formats
-                )
-        return self._cache[key]
+                if pointer is not None:
+                    self._validators[(op.spec.operation_id, status)] = jsonschema_rs.validator_for(
+                        {"$ref": f"{SPEC_URI}#{pointer}"}, registry=registry, validate_formats=True, formats=formats
+                    )
 
     def violations(self, op: CompiledOperation, status: str, label: str, document: Any) -> list[Violation]:
-        validator = self.validator(op, status)
+        validator = self._validators.get((op.spec.operation_id, status))
         if validator is None or validator.is_valid(document):
             return []
-        found: dict[tuple[str, str], Violation] = {}
-        for error in validator.iter_errors(document):
-            where = ".".join(["body", *(str(part) for part in error.instance_path)])
-            rule = error.kind.name
-            if (where, rule) not in found:  # allOf repeats a rule
-                found[(where, rule)] = Violation(label, RESPONSE, f"schema: {where}", f"{where} as the spec's {status} answer describes it", rule, _clip(error.message))
-            if len(found) >= MAX_SCHEMA_ERRORS:
-                break
-        return list(found.values())
+        return [
+            Violation(label, RESPONSE, f"schema: {problem.field}", f"{problem.field} as the spec's {status} answer describes it", problem.rule, _clip(problem.message))
+            for problem in problems(validator, document, "body", MAX_SCHEMA_ERRORS)
+        ]

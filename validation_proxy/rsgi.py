@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 
 from meetings_spec import load_spec
 from meetings_spec.heap import settle_heap
+from meetings_spec.logs import log_to_stderr
 from validation_proxy.cli import SETTINGS_ENV
 from validation_proxy.inspection import Inspector
 from validation_proxy.ledger import ViolationLog
@@ -18,13 +18,7 @@ from validation_proxy.upstream import Upstream
 
 def build_app() -> ProxyApp:
     settings = json.loads(os.environ[SETTINGS_ENV])
-    logger = logging.getLogger("waterrai-proxy")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("waterrai-proxy: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+    log_to_stderr(logging.getLogger("waterrai-proxy"), "waterrai-proxy: ")
     recorder = None
     if settings["record"]:
         from validation_proxy.recording import Recorder

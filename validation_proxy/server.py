@@ -59,9 +59,6 @@ class ProxyApp:
         self.on_exchange, self.on_close = on_exchange, on_close
         self._next_id = 0
 
-    def __rsgi_init__(self, loop: Any) -> None:
-        pass
-
     def __rsgi_del__(self, loop: Any) -> None:
         """At shutdown: close the upstream's connections and finish the recording."""
         try:
