@@ -5,12 +5,12 @@ API: a failure for its violations, skipped when it was not judged, or judged onl
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from fixtures_builder.writers import dump
 from validation_proxy.inspection import Violation
 
 
@@ -117,7 +117,7 @@ def as_json(report: Report) -> str:
         ],
         "notes": report.notes,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dump(document)
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
