@@ -128,6 +128,10 @@ class Front:
     def error(self, error: ApiError, cors: list[tuple[str, str]]) -> Answer:
         return Answer(error.status, [("Content-Type", "application/json"), *error.headers.items(), *cors], orjson.dumps(error.body()))
 
+    def unwritten(self, cors: list[tuple[str, str]]) -> Answer:
+        """For a request whose changes to the state were lost (the state's log says why)."""
+        return self.error(ApiError(500, "state_not_written", "The mock could not store this request's changes; see its log."), cors)
+
     def options(self, match: Match, cors: list[tuple[str, str]]) -> Answer:
         """``OPTIONS`` on a path of the API: its methods (and, for a preflight, CORS's answer)."""
         return Answer(204, [("Allow", match.allow), *cors], b"")

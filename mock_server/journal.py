@@ -1,9 +1,11 @@
 """The request journal behind ``/__mock/requests``, written in batches.
 
 A write transaction per request would cost more than the rest of the request, so each worker
-keeps the lines it served in memory and writes them in one transaction once 64 have gathered or
-a twentieth of a second has passed (a background thread flushes a quiet worker). The admin
-routes flush their own worker first; lines served by another worker show within 0.1 s.
+keeps the lines it served in memory and a background thread writes them in one transaction
+every twentieth of a second. Serving a request never writes the journal itself: under
+``waterrai-mock`` the thread that serves may hold the writer lock for its turn's creates
+(``State.share_creates``) while the journal's thread waits for that lock. The admin routes
+flush their own worker first; lines served by another worker show within 0.1 s.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ import sqlite3
 import threading
 import time
 import weakref
+from collections import deque
 
 from mock_server.state import JournalLine, State
 
-BATCH = 64
 INTERVAL_SECONDS = 0.05
 
 _log = logging.getLogger("mock_server.journal")
@@ -25,38 +27,37 @@ _log = logging.getLogger("mock_server.journal")
 class Journal:
     """One worker's pending journal lines, flushed to the shared state in batches."""
 
-    def __init__(self, state: State, *, batch: int = BATCH, interval: float = INTERVAL_SECONDS) -> None:
+    def __init__(self, state: State, *, interval: float = INTERVAL_SECONDS) -> None:
         self.state = state
-        self.batch = batch
         self.interval = interval
-        self._lines: list[JournalLine] = []
+        # the state keeps only the newest lines: pending ones past that many would be deleted at once
+        self._lines: deque[JournalLine] = deque(maxlen=state.limits.recent_requests)
         self._lock = threading.Lock()  # guards the pending lines
         self._writing = threading.Lock()  # a flush returns only once every earlier line is written
         self._flusher_running = False  # started on the first line: in the worker that serves, not in
         # the parent process that builds an app before forking (a thread does not survive a fork)
 
     def add(self, line: JournalLine) -> None:
+        """Keep ``line`` for the next flush; never waits for a write."""
         with self._lock:
             self._lines.append(line)
-            full = len(self._lines) >= self.batch
             start, self._flusher_running = not self._flusher_running, True
         if start:
             self._start_flusher()
-        if full:
-            self.flush()
 
     def flush(self) -> None:
         """Write the pending lines in one transaction (the state keeps only the newest)."""
         with self._writing:
             with self._lock:
-                lines, self._lines = self._lines, []
+                lines = list(self._lines)
+                self._lines.clear()
             if lines:
                 self.state.record_requests(lines)
 
     def discard(self) -> None:
         """Forget the pending lines (the state is being reset)."""
         with self._lock:
-            self._lines = []
+            self._lines.clear()
 
     def _start_flusher(self) -> None:
         thread = threading.Thread(target=_flush_while_alive, args=(weakref.ref(self),), daemon=True, name="journal")

@@ -38,6 +38,28 @@ def to_stderr(line: str) -> None:
     sys.stderr.write(line + "\n")
 
 
+class TurnLines:
+    """Access lines gathered over one turn of an event loop and written together at its end:
+    one write to stderr per turn rather than one per request, and no line waits longer than
+    the turn. The RSGI lane uses it (``schedule`` is its loop's ``call_soon``); call it from
+    the loop's thread only."""
+
+    def __init__(self, write: LineWriter, schedule: Callable[[Callable[[], None]], object]) -> None:
+        self._write = write
+        self._schedule = schedule
+        self._lines: list[str] = []
+
+    def __call__(self, line: str) -> None:
+        if not self._lines:
+            self._schedule(self.flush)
+        self._lines.append(line)
+
+    def flush(self) -> None:
+        lines, self._lines = self._lines, []
+        if lines:
+            self._write("\n".join(lines))
+
+
 class RequestLog:
     """WSGI middleware: time each request, log it, and journal it in the shared state."""
 

@@ -7,6 +7,11 @@ a ``timeout`` fault) then holds no thread, so one slow answer never holds up the
 because the RSGI scope names the client's port, which finds the connection a
 ``connection_reset`` or ``empty_response`` fault breaks (``connections``).
 
+Granian calls ``__rsgi_init__`` with the worker's event loop before serving: from then on the
+creates answered in one turn of the loop share one commit of the state (``State.share_creates``)
+and their answers wait for it, and the turn's access lines are written together
+(``TurnLines``). A commit or a write to stderr per request cost more than the rest of a create.
+
 After a fault has broken the connection (or a ``timeout`` has held it), the answer sent
 carries both ``Transfer-Encoding`` and ``Content-Length``, which Granian's HTTP layer (hyper)
 refuses to send: it closes the connection instead, without writing a byte.
@@ -27,7 +32,7 @@ from mock_server.chaos import MAX_DELAY_MS
 from mock_server.errors import ApiError
 from mock_server.front import DRAIN_LIMIT, Answer, Front, render_headers
 from mock_server.pipeline import Incoming
-from mock_server.request_log import RequestLog
+from mock_server.request_log import RequestLog, TurnLines
 from mock_server.routes import Kind, Match
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -42,6 +47,19 @@ class RsgiLane:
         self.front = front
         self.app = app
         self.log = log
+        self.state = front.ctx.state
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Granian calls it in the worker, on the loop's thread, before the first request."""
+        self.state.share_creates(loop.call_soon)
+        if self.log.write is not None:
+            self.log.write = TurnLines(self.log.write, loop.call_soon)
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Granian calls it once the loop has stopped: what the last turn left is written."""
+        self.state.commit()
+        if isinstance(self.log.write, TurnLines):
+            self.log.write.flush()
 
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
@@ -85,7 +103,16 @@ class RsgiLane:
         if plan.fault is not None:
             return await self._fault(scope, protocol, plan.fault, match, cors)
         incoming = Incoming(headers.get("authorization"), headers.get("content-type"), headers.get("prefer"), lambda: body or b"")
-        return _send(protocol, front.serve(match, incoming, cors), match.head), ""
+        answer = await self._committed(front.serve(match, incoming, cors), cors)
+        return _send(protocol, answer, match.head), ""
+
+    async def _committed(self, answer: Answer, cors: list[tuple[str, str]]) -> Answer:
+        """``answer`` once the writes of this turn it may show are committed, or a 500 if they
+        were lost: no client hears of a meeting another worker could not yet read back."""
+        committed: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
+        if not self.state.after_commit(lambda error: committed.done() or committed.set_result(error)):
+            return answer
+        return answer if await committed is None else self.front.unwritten(cors)
 
     async def _fault(self, scope: Any, protocol: Any, fault: str, match: Match, cors: list[tuple[str, str]]) -> tuple[int, str]:
         note = f" fault {fault}"
@@ -109,7 +136,9 @@ class RsgiLane:
 
     async def _to_wsgi(self, scope: Any, protocol: Any) -> None:
         """Hand a request the API does not serve to the Flask app, as WSGI (body read first, up
-        to the same limit as the API's)."""
+        to the same limit as the API's), once the turn's creates are committed: the admin
+        routes see and write the state as every worker does."""
+        self.state.commit()
         headers = scope.headers
         body: bytes | None = b""
         if "content-length" in headers or "transfer-encoding" in headers:

@@ -4,6 +4,9 @@ It lives in one SQLite file so that every worker process sees the same meetings:
 created through one worker reads back through any other. Each process (and thread) opens its
 own connection; writes queue on a lock file, then take SQLite's write lock (``BEGIN
 IMMEDIATE``), so concurrent creates never hand out the same id or spend the same minutes twice.
+Under ``waterrai-mock`` the creates one worker answers in one turn of its event loop share one
+transaction, committed at the end of the turn (``share_creates``): a commit costs more than the
+rest of a create, and no answer is sent before the commit (``after_commit``).
 The balance is kept like a ledger: the account holds the opening balance and each created
 meeting the balance left once it was paid, so a create writes one row, not two. Every table
 is bounded. Scenarios are not here: they come from the spec and never change.
@@ -12,17 +15,21 @@ is bounded. Scenarios are not here: they come from the spec and never change.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
+import logging
 import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import orjson
+
+_log = logging.getLogger("mock_server.state")
 
 _SCHEMA = """
 -- the opening balance: what the account holds before any created meeting
@@ -115,6 +122,15 @@ class Limits:
     recent_requests: int
 
 
+@dataclass
+class _Turn:
+    """The write transaction that the creates of one turn of the event loop share."""
+
+    lock: int  # the writer lock file's descriptor, held until the transaction ends
+    waiters: list[Callable[[BaseException | None], None]] = field(default_factory=list)
+    next_meeting: tuple[int, int] | None = None  # (id, balance) after this turn's latest create
+
+
 def dumps(value: Any) -> str:
     """JSON text of ``value``; integers beyond 64 bits (valid JSON) go through the stdlib."""
     try:
@@ -194,24 +210,103 @@ class State:
             self._local.lock_file = lock_file
         return lock_file.fileno()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction. Writers first queue on an ``flock`` of a lock file, which the
-        kernel hands to the next writer the moment it is free; SQLite's own busy handler would
-        make them sleep and poll instead, and creates under load would wait tens of ms."""
-        connection = self._connection()
+    def _begin(self, connection: sqlite3.Connection) -> int:
+        """Start a write transaction; the writer lock's descriptor, for the caller to release.
+        Writers first queue on an ``flock`` of a lock file, which the kernel hands to the next
+        writer the moment it is free; SQLite's own busy handler would make them sleep and poll
+        instead, and creates under load would wait tens of ms."""
         lock = self._writer_lock()
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-                connection.execute("COMMIT")
-            except BaseException:
-                self._roll_back(connection)
-                raise
+        except BaseException:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            raise
+        return lock
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction of its own, committed on leaving the block. The creates of the
+        turn are committed first: transactions do not nest, and this write comes after them."""
+        self.commit()
+        connection = self._connection()
+        lock = self._begin(connection)
+        try:
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            self._roll_back(connection)
+            raise
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # -- creates that share a commit ---------------------------------------------------------
+
+    def share_creates(self, schedule: Callable[[Callable[[], None]], object]) -> None:
+        """From now on, on this thread, creates share one write transaction until the callback
+        passed to ``schedule`` runs and commits it. The RSGI lane passes its event loop's
+        ``call_soon``: the creates answered in one turn of the loop then pay for one commit,
+        and the writer lock is held for one turn at most. Their answers wait: ``after_commit``."""
+        self._local.schedule = schedule
+
+    def after_commit(self, callback: Callable[[BaseException | None], None]) -> bool:
+        """Call ``callback`` once this thread's shared transaction has ended: with None once it
+        is committed, or with the error that lost it. False, and no call, when none is open."""
+        turn: _Turn | None = getattr(self._local, "turn", None)
+        if turn is None:
+            return False
+        turn.waiters.append(callback)
+        return True
+
+    def commit(self) -> None:
+        """Commit this thread's shared transaction now, if one is open (before another write,
+        an admin request, or when the loop stops). A failure goes to its waiters, not here."""
+        turn: _Turn | None = getattr(self._local, "turn", None)
+        if turn is not None:
+            self._end_turn(turn, None)
+
+    @contextmanager
+    def _create_transaction(self) -> Iterator[tuple[sqlite3.Connection, _Turn | None]]:
+        """Where a create writes: this thread's shared transaction (opened, and its commit
+        scheduled, by the turn's first create) when creates share one, else one of its own."""
+        schedule = getattr(self._local, "schedule", None)
+        if schedule is None:
+            with self._write() as db:
+                yield db, None
+            return
+        connection = self._connection()
+        turn: _Turn | None = getattr(self._local, "turn", None)
+        if turn is None:
+            turn = self._local.turn = _Turn(self._begin(connection))
+            schedule(functools.partial(self._end_turn, turn, None))
+        changes = connection.total_changes
+        try:
+            yield connection, turn
+        except BaseException as error:
+            if connection.total_changes != changes:  # half a create was written: the turn is lost
+                self._end_turn(turn, error)
+            raise
+
+    def _end_turn(self, turn: _Turn, error: BaseException | None) -> None:
+        """Commit the turn's transaction (roll it back if ``error``, or if the COMMIT fails),
+        free the writer lock, and tell every waiter how it ended. Ends a turn once."""
+        if getattr(self._local, "turn", None) is not turn:
+            return
+        self._local.turn = None
+        connection = self._connection()
+        try:
+            if error is None:
+                try:
+                    connection.execute("COMMIT")
+                except sqlite3.Error as failed:
+                    error = failed
+            if error is not None:
+                _log.error("the creates of one turn were not written: %s", error)
+                self._roll_back(connection)
+        finally:
+            fcntl.flock(turn.lock, fcntl.LOCK_UN)
+        for waiter in turn.waiters:
+            waiter(error)
 
     def _roll_back(self, connection: sqlite3.Connection) -> None:
         """End a failed transaction, a failed COMMIT included (a deferred constraint, a full disk
@@ -228,6 +323,7 @@ class State:
         """Close this thread's connection and lock file. The parent of the server's workers calls
         it once the state is prepared, so that no process holds the state file it no longer uses
         (and no worker inherits an open SQLite connection across the fork)."""
+        self.commit()
         connection = getattr(self._local, "connection", None)
         if connection is not None:
             self._local.connection = None
@@ -297,14 +393,18 @@ class State:
     ) -> Any:
         """Spend ``minutes`` and store the meeting ``build(id, reused object, balance left)`` makes.
 
-        All or nothing, under SQLite's write lock. ``wanted`` (dynamic meetings: the end user)
+        All or nothing, under SQLite's write lock (with the turn's other creates, when they
+        share a transaction: a create half written loses them all, and each is told). ``wanted`` (dynamic meetings: the end user)
         is found by its key when one was sent and is known, else made. Returns the new
         meeting's answer; raises ``InsufficientMinutes``.
         """
-        with self._write() as db:
-            meeting_id, balance = db.execute(_NEXT_MEETING).fetchone()
+        with self._create_transaction() as (db, turn):
+            # Within a turn, no other writer can come between its creates: the last one's
+            # id and balance are where the next one starts.
+            start = None if turn is None else turn.next_meeting
+            meeting_id, balance = start or db.execute(_NEXT_MEETING).fetchone()
             if balance < minutes:
-                raise InsufficientMinutes(minutes, balance)  # rolls back: nothing written
+                raise InsufficientMinutes(minutes, balance)  # nothing of this create written
             left = balance - minutes
             user = None if wanted is None else self._find_or_make(db, wanted)
             meeting = build(meeting_id, user, left)
@@ -316,6 +416,8 @@ class State:
                 db.execute(
                     "DELETE FROM meetings WHERE seeded = 0 AND id <= ?", (meeting_id - self.limits.max_meetings,)
                 )
+            if turn is not None:
+                turn.next_meeting = (meeting_id + 1, left)
         return meeting.answer
 
     def _find_or_make(self, db: sqlite3.Connection, wanted: Wanted) -> dict[str, Any]:

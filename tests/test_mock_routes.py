@@ -224,3 +224,98 @@ def test_a_held_timeout_ends_at_its_bound_with_a_close_and_no_answer(monkeypatch
     asyncio.run(lane.__rsgi__(_Scope("GET", "/meetings/789", {**AUTH, "Prefer": "fault=timeout"}), protocol))
     assert 0.08 <= time.monotonic() - started < 1.0
     assert protocol.answer == (200, rsgi_lane._UNSENDABLE, b"")
+
+
+# -- one commit per turn of the loop under waterrai-mock ------------------------------------
+
+
+class _CountingLoop:
+    """The worker's event loop as ``__rsgi_init__`` gets it, counting what is put off to the turn's end."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.scheduled = 0
+
+    def call_soon(self, callback: Any, *args: Any) -> Any:
+        self.scheduled += 1
+        return self.loop.call_soon(callback, *args)
+
+
+def _turn_of_creates(app: Flask, protocols: list[_Protocol]) -> _CountingLoop:
+    """Serve one create per protocol in one turn of a loop, through a lane Granian has initialised."""
+    lane = RsgiLane(app.extensions["waterrai_front"], app.wsgi_app, app.extensions["waterrai_log"])
+    counting: list[_CountingLoop] = []
+
+    async def serve() -> None:
+        counting.append(_CountingLoop(asyncio.get_running_loop()))
+        lane.__rsgi_init__(counting[0])  # type: ignore[arg-type]
+        headers = {**AUTH, **JSON, "Content-Length": str(len(VALID_BODY))}
+        await asyncio.gather(*(lane.__rsgi__(_Scope("POST", CREATE, headers), protocol) for protocol in protocols))
+
+    asyncio.run(serve())
+    return counting[0]
+
+
+VALID_BODY = b'{"person_name": "Ada", "scenario_id": 456}'
+
+
+def test_creates_answered_in_one_turn_are_committed_once_and_before_any_answer_leaves(tmp_path: Any) -> None:
+    import json
+    import sqlite3
+
+    database = tmp_path / "state.sqlite3"
+    readable: list[bool] = []
+
+    class Checking(_Protocol):
+        """Whether another worker could read the meeting back at the moment its answer is sent."""
+
+        def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            super().response_bytes(status, headers, body)
+            with sqlite3.connect(database) as other:
+                found = other.execute("SELECT 1 FROM meetings WHERE id = ?", (json.loads(body)["data"]["id"],)).fetchone()
+            readable.append(found is not None)
+
+    protocols = [Checking(VALID_BODY) for _ in range(5)]
+    loop = _turn_of_creates(_app(state_path=database), protocols)
+    assert [protocol.answer[0] for protocol in protocols if protocol.answer] == [200] * 5
+    assert readable == [True] * 5
+    assert loop.scheduled == 1  # the five creates shared one commit
+
+
+def test_creates_of_a_turn_whose_commit_fails_are_each_answered_500(tmp_path: Any) -> None:
+    import json
+    import sqlite3
+
+    database = tmp_path / "state.sqlite3"
+    app = _app(state_path=database)
+    with sqlite3.connect(database) as setup:  # a deferred foreign key fails the next COMMIT that holds a meeting
+        setup.executescript(
+            """
+            CREATE TABLE trap_parent (id INTEGER PRIMARY KEY);
+            CREATE TABLE trap (parent INTEGER REFERENCES trap_parent (id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TRIGGER spring AFTER INSERT ON meetings BEGIN INSERT INTO trap VALUES (1); END;
+            """
+        )
+    app.extensions["waterrai_mock"].state._connection().execute("PRAGMA foreign_keys = ON")
+    protocols = [_Protocol(VALID_BODY) for _ in range(3)]
+    _turn_of_creates(app, protocols)
+    for protocol in protocols:
+        assert protocol.answer is not None
+        status, _, body = protocol.answer
+        assert (status, json.loads(body)["error"]["code"]) == (500, "state_not_written")
+    with sqlite3.connect(database) as other:
+        assert other.execute("SELECT COUNT(*) FROM meetings WHERE seeded = 0").fetchone()[0] == 0
+        other.execute("DROP TRIGGER spring")
+    again = [_Protocol(VALID_BODY)]
+    _turn_of_creates(app, again)  # the next turn writes again
+    assert again[0].answer is not None and again[0].answer[0] == 200
+
+
+def test_the_access_lines_of_a_turn_are_written_together_at_its_end() -> None:
+    written: list[str] = []
+    app = create_app(access_log=written.append, journal=False)
+    protocols = [_Protocol(VALID_BODY) for _ in range(4)]
+    _turn_of_creates(app, protocols)
+    assert len(written) == 1  # one write for the turn
+    lines = written[0].split("\n")
+    assert len(lines) == 4 and all('"POST /meetings" 200' in line for line in lines)

@@ -1,5 +1,6 @@
-"""The mock's SQLite state: a failed COMMIT frees the write lock, the server's parent process
-holds no descriptor of the state, and a --balance that cannot apply says so."""
+"""The mock's SQLite state: a failed COMMIT frees the write lock, creates that share a turn's
+transaction are all or nothing and told how it ended, the server's parent process holds no
+descriptor of the state, and a --balance that cannot apply says so."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from typing import Any, Callable
+
 from mock_server import create_app
+from mock_server.state import InsufficientMinutes, NewMeeting, State, Wanted
 from test_mock_server_process import Server, call
 
 
@@ -125,3 +129,171 @@ def test_a_state_file_that_is_not_one_is_a_clear_error(tmp_path: Path) -> None:
     result = subprocess.run([str(SCRIPT), "--state", str(bogus), "--port", str(free_port())], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "is not a state file of the mock" in result.stderr and "Traceback" not in result.stderr
     assert bogus.read_text().startswith("not a database")
+
+
+# -- creates that share one transaction per turn of the event loop -------------------------
+
+
+class Turns:
+    """A stand-in for the event loop's ``call_soon``: the callbacks wait until ``run``."""
+
+    def __init__(self) -> None:
+        self.scheduled: list[Callable[[], None]] = []
+
+    def __call__(self, callback: Callable[[], None]) -> None:
+        self.scheduled.append(callback)
+
+    def run(self) -> None:
+        scheduled, self.scheduled = self.scheduled, []
+        for callback in scheduled:
+            callback()
+
+
+def _shared_state(database: Path, balance: int = 1000) -> tuple[State, Turns]:
+    state = create_app(state_path=database, access_log=False, journal=False, balance=balance).extensions["waterrai_mock"].state
+    turns = Turns()
+    state.share_creates(turns)
+    return state, turns
+
+
+def _build(meeting_id: int, user: dict[str, Any] | None, left: int) -> NewMeeting:
+    return NewMeeting({"id": meeting_id, "left": left, "user": user}, "2024-01-15T10:40:00Z", (meeting_id, left))
+
+
+def _created(database: Path) -> list[int]:
+    """The ids of created meetings as another connection (another worker) reads them."""
+    with sqlite3.connect(database) as db:
+        return [row[0] for row in db.execute("SELECT id FROM meetings WHERE seeded = 0 ORDER BY id")]
+
+
+def _end_users(database: Path) -> int:
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT COUNT(*) FROM reused_objects WHERE seeded = 0").fetchone()[0]
+
+
+def test_creates_of_one_turn_share_one_commit_and_each_hears_of_it(tmp_path: Path) -> None:
+    database = tmp_path / "state.sqlite3"
+    state, turns = _shared_state(database)
+    told: list[Any] = []
+    answers = [state.create_meeting(30, _build) for _ in range(3)]
+    assert state.after_commit(told.append)
+    first = answers[0][0]
+    # one id after another, each paid from what the one before left, within the open turn
+    assert answers == [(first, 970), (first + 1, 940), (first + 2, 910)]
+    assert len(turns.scheduled) == 1  # one commit for the turn, not one per create
+    assert _created(database) == [] and told == []  # another worker sees nothing yet
+    turns.run()
+    assert _created(database) == [first, first + 1, first + 2] and told == [None]
+    assert not state.after_commit(told.append)  # nothing is open any more
+    assert state.create_meeting(30, _build) == (first + 3, 880)  # the next turn reads where this one ended
+    turns.run()
+    assert state.balance() == 880
+    state.close()
+
+
+def test_a_create_refused_in_a_turn_leaves_the_others_of_the_turn(tmp_path: Path) -> None:
+    database = tmp_path / "state.sqlite3"
+    state, turns = _shared_state(database, balance=50)
+    first = state.create_meeting(30, _build)
+    with pytest.raises(InsufficientMinutes):
+        state.create_meeting(30, _build)
+    turns.run()
+    assert _created(database) == [first[0]] and state.balance() == 20
+    state.close()
+
+
+def test_a_create_half_written_loses_its_turn_and_every_create_of_it_is_told(tmp_path: Path) -> None:
+    database = tmp_path / "state.sqlite3"
+    state, turns = _shared_state(database)
+    told: list[Any] = []
+    state.create_meeting(30, _build)
+    state.after_commit(told.append)
+
+    def broken(meeting_id: int, user: dict[str, Any] | None, left: int) -> NewMeeting:
+        raise RuntimeError("a bug after the end user was written")
+
+    with pytest.raises(RuntimeError):
+        state.create_meeting(30, broken, Wanted("new@example.com", {"first_name": "N"}, ("id",)))
+    assert len(told) == 1 and isinstance(told[0], RuntimeError)
+    assert _created(database) == [] and _end_users(database) == 0  # neither the meeting nor the end user stayed
+    # the writer lock is free at once for another worker, and this one writes again
+    with sqlite3.connect(database, timeout=0.5) as other:
+        other.execute("UPDATE account SET balance = balance")
+    again = state.create_meeting(30, _build)
+    turns.run()  # the lost turn's callback is a no-op; the new turn's commits
+    assert _created(database) == [again[0]] and state.balance() == 970
+    state.close()
+
+
+def test_a_turn_whose_commit_fails_is_rolled_back_and_its_creates_are_told(tmp_path: Path) -> None:
+    database = tmp_path / "state.sqlite3"
+    state, turns = _shared_state(database)
+    with sqlite3.connect(database) as setup:  # a deferred foreign key fails the COMMIT once
+        setup.executescript(
+            """
+            CREATE TABLE trap_parent (id INTEGER PRIMARY KEY);
+            CREATE TABLE trap (parent INTEGER REFERENCES trap_parent (id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TABLE trap_armed (armed INTEGER);
+            INSERT INTO trap_armed VALUES (1);
+            CREATE TRIGGER spring AFTER INSERT ON meetings WHEN (SELECT armed FROM trap_armed) BEGIN
+                INSERT INTO trap VALUES (1);
+                UPDATE trap_armed SET armed = 0;
+            END;
+            """
+        )
+    state._connection().execute("PRAGMA foreign_keys = ON")
+    told: list[Any] = []
+    state.create_meeting(30, _build)
+    state.create_meeting(30, _build)
+    state.after_commit(told.append)
+    turns.run()
+    assert len(told) == 1 and isinstance(told[0], sqlite3.IntegrityError)
+    assert _created(database) == [] and state.balance() == 1000
+    with sqlite3.connect(database, timeout=0.5) as other:  # the writer lock was freed; the trap is disarmed
+        other.execute("UPDATE trap_armed SET armed = 0")  # (its own disarming was rolled back with the turn)
+    state.create_meeting(30, _build)
+    turns.run()
+    assert len(_created(database)) == 1 and state.balance() == 970
+    state.close()
+
+
+def test_a_write_of_its_own_commits_the_open_turn_first(tmp_path: Path) -> None:
+    database = tmp_path / "state.sqlite3"
+    state, turns = _shared_state(database)
+    told: list[Any] = []
+    created = state.create_meeting(30, _build)
+    state.after_commit(told.append)
+    state.record_requests([_journal_line("/after-the-create")])  # would nest in the open turn
+    assert _created(database) == [created[0]] and told == [None]
+    assert _paths(database) == ["/after-the-create"]
+    turns.run()  # the turn's own callback finds it ended
+    state.create_meeting(30, _build)
+    state.close()  # closing commits what is open, too
+    assert len(_created(database)) == 2
+
+
+def test_serving_never_waits_for_the_journal_while_its_turn_holds_the_writer_lock(tmp_path: Path) -> None:
+    """The journal's thread waits for the writer lock that the serving thread's turn holds: the
+    serving thread must not wait for the journal in turn (before, the 64th line flushed inline
+    and the worker hung for good)."""
+    import threading
+
+    from mock_server.journal import Journal
+
+    database = tmp_path / "state.sqlite3"
+    state, turns = _shared_state(database)
+    journal = Journal(state, interval=3600)  # no timed flush: the test drives it
+    state.create_meeting(30, _build)  # the turn holds the writer lock
+    flushing = threading.Thread(target=journal.flush, daemon=True)
+    journal.add(_journal_line("/first"))
+    flushing.start()  # waits for the writer lock, holding the journal's own
+    time.sleep(0.1)
+    served = threading.Thread(target=lambda: [journal.add(_journal_line(f"/{n}")) for n in range(100)], daemon=True)
+    served.start()
+    served.join(5)
+    assert not served.is_alive(), "serving waited for the journal, which waits for the turn: a deadlock"
+    turns.run()  # the turn ends; the journal's write goes through
+    flushing.join(5)
+    journal.flush()
+    assert _paths(database) == ["/first", *(f"/{n}" for n in range(100))]
+    state.close()
