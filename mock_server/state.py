@@ -278,7 +278,11 @@ class State:
         turn: _Turn | None = getattr(self._local, "turn", None)
         if turn is None:
             turn = self._local.turn = _Turn(self._begin(connection))
-            schedule(functools.partial(self._end_turn, turn, None))
+            try:
+                schedule(functools.partial(self._end_turn, turn, None))
+            except BaseException as error:  # a closed loop: no commit would ever come, nor the lock go
+                self._end_turn(turn, error)
+                raise
         changes = connection.total_changes
         try:
             yield connection, turn

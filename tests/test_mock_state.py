@@ -297,3 +297,19 @@ def test_serving_never_waits_for_the_journal_while_its_turn_holds_the_writer_loc
     journal.flush()
     assert _paths(database) == ["/first", *(f"/{n}" for n in range(100))]
     state.close()
+
+
+def test_a_turn_that_cannot_be_scheduled_frees_the_writer_lock(tmp_path: Path) -> None:
+    database = tmp_path / "state.sqlite3"
+    state = create_app(state_path=database, access_log=False, journal=False).extensions["waterrai_mock"].state
+
+    def closed_loop(callback: Callable[[], None]) -> None:
+        raise RuntimeError("Event loop is closed")
+
+    state.share_creates(closed_loop)
+    with pytest.raises(RuntimeError):
+        state.create_meeting(30, _build)
+    with sqlite3.connect(database, timeout=0.5) as other:  # no turn was left holding the lock
+        other.execute("UPDATE account SET balance = balance")
+    assert _created(database) == []
+    state.close()
