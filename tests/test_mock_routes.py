@@ -16,6 +16,7 @@ from mock_server import create_app
 from mock_server.routes import Kind
 from mock_server.rsgi_lane import RsgiLane
 from mock_server.wsgi_lane import WsgiLane
+from test_mock_state import arm_commit_trap
 
 BROWSER = {"Origin": "http://localhost:3000"}
 VALID = {"person_name": "Ada", "scenario_id": 456}
@@ -288,15 +289,7 @@ def test_creates_of_a_turn_whose_commit_fails_are_each_answered_500(tmp_path: An
 
     database = tmp_path / "state.sqlite3"
     app = _app(state_path=database)
-    with sqlite3.connect(database) as setup:  # a deferred foreign key fails the next COMMIT that holds a meeting
-        setup.executescript(
-            """
-            CREATE TABLE trap_parent (id INTEGER PRIMARY KEY);
-            CREATE TABLE trap (parent INTEGER REFERENCES trap_parent (id) DEFERRABLE INITIALLY DEFERRED);
-            CREATE TRIGGER spring AFTER INSERT ON meetings BEGIN INSERT INTO trap VALUES (1); END;
-            """
-        )
-    app.extensions["waterrai_mock"].state._connection().execute("PRAGMA foreign_keys = ON")
+    arm_commit_trap(database, "meetings", app.extensions["waterrai_mock"].state)
     protocols = [_Protocol(VALID_BODY) for _ in range(3)]
     _turn_of_creates(app, protocols)
     for protocol in protocols:
@@ -305,7 +298,7 @@ def test_creates_of_a_turn_whose_commit_fails_are_each_answered_500(tmp_path: An
         assert (status, json.loads(body)["error"]["code"]) == (500, "state_not_written")
     with sqlite3.connect(database) as other:
         assert other.execute("SELECT COUNT(*) FROM meetings WHERE seeded = 0").fetchone()[0] == 0
-        other.execute("DROP TRIGGER spring")
+        other.execute("UPDATE trap_armed SET armed = 0")
     again = [_Protocol(VALID_BODY)]
     _turn_of_creates(app, again)  # the next turn writes again
     assert again[0].answer is not None and again[0].answer[0] == 200

@@ -18,6 +18,27 @@ from mock_server.state import InsufficientMinutes, NewMeeting, State, Wanted
 from test_mock_server_process import Server, call
 
 
+def arm_commit_trap(database: Path, table: str, state: State) -> None:
+    """Make the next COMMIT of ``state`` that holds a row inserted into ``table`` fail, once, as
+    SQLite fails a COMMIT: a deferred foreign key, checked only at COMMIT, which leaves the
+    transaction open. Its disarming is part of that transaction, so a rollback re-arms it; another
+    connection disarms it with ``UPDATE trap_armed SET armed = 0`` (foreign keys are off there)."""
+    with sqlite3.connect(database) as setup:
+        setup.executescript(
+            f"""
+            CREATE TABLE trap_parent (id INTEGER PRIMARY KEY);
+            CREATE TABLE trap (parent INTEGER REFERENCES trap_parent (id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TABLE trap_armed (armed INTEGER);
+            INSERT INTO trap_armed VALUES (1);
+            CREATE TRIGGER spring AFTER INSERT ON {table} WHEN (SELECT armed FROM trap_armed) BEGIN
+                INSERT INTO trap VALUES (1);
+                UPDATE trap_armed SET armed = 0;
+            END;
+            """
+        )
+    state._connection().execute("PRAGMA foreign_keys = ON")  # the trap needs its foreign key checked
+
+
 def _journal_line(path: str) -> tuple[float, str, str, int, float]:
     return (time.time(), "GET", path, 200, 1.0)
 
@@ -31,22 +52,7 @@ def test_a_failed_commit_rolls_back_and_the_next_writer_is_not_stuck(tmp_path: P
     database = tmp_path / "state.sqlite3"
     state = create_app(state_path=database, access_log=False, journal=False).extensions["waterrai_mock"].state
     other = create_app(state_path=database, access_log=False, journal=False, initialize=False).extensions["waterrai_mock"].state
-    # A trap that makes the next COMMIT of a journal line fail once, as SQLite fails a COMMIT:
-    # a deferred foreign key, checked only at COMMIT, which leaves the transaction open.
-    with sqlite3.connect(database) as setup:
-        setup.executescript(
-            """
-            CREATE TABLE trap_parent (id INTEGER PRIMARY KEY);
-            CREATE TABLE trap (parent INTEGER REFERENCES trap_parent (id) DEFERRABLE INITIALLY DEFERRED);
-            CREATE TABLE trap_armed (armed INTEGER);
-            INSERT INTO trap_armed VALUES (1);
-            CREATE TRIGGER spring AFTER INSERT ON requests WHEN (SELECT armed FROM trap_armed) BEGIN
-                INSERT INTO trap VALUES (1);
-                UPDATE trap_armed SET armed = 0;
-            END;
-            """
-        )
-    state._connection().execute("PRAGMA foreign_keys = ON")  # the trap needs its foreign key checked
+    arm_commit_trap(database, "requests", state)
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         state.record_requests([_journal_line("/failed-commit")])
     # another process's writer gets the write lock at once (it would wait out its busy timeout)
@@ -228,20 +234,7 @@ def test_a_create_half_written_loses_its_turn_and_every_create_of_it_is_told(tmp
 def test_a_turn_whose_commit_fails_is_rolled_back_and_its_creates_are_told(tmp_path: Path) -> None:
     database = tmp_path / "state.sqlite3"
     state, turns = _shared_state(database)
-    with sqlite3.connect(database) as setup:  # a deferred foreign key fails the COMMIT once
-        setup.executescript(
-            """
-            CREATE TABLE trap_parent (id INTEGER PRIMARY KEY);
-            CREATE TABLE trap (parent INTEGER REFERENCES trap_parent (id) DEFERRABLE INITIALLY DEFERRED);
-            CREATE TABLE trap_armed (armed INTEGER);
-            INSERT INTO trap_armed VALUES (1);
-            CREATE TRIGGER spring AFTER INSERT ON meetings WHEN (SELECT armed FROM trap_armed) BEGIN
-                INSERT INTO trap VALUES (1);
-                UPDATE trap_armed SET armed = 0;
-            END;
-            """
-        )
-    state._connection().execute("PRAGMA foreign_keys = ON")
+    arm_commit_trap(database, "meetings", state)
     told: list[Any] = []
     state.create_meeting(30, _build)
     state.create_meeting(30, _build)
