@@ -133,7 +133,7 @@ def test_a_sanitized_chrome_har_is_not_failed_for_the_headers_chrome_removed(tmp
 def test_an_api_under_a_base_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     har = write(tmp_path, chrome_har(f"{API}/v1"))
     status, out, _ = run_check(capsys, str(har))
-    assert status == 0 and "nothing was checked: is the API served under a base path (--base-path)?" in out and "8 of 8 entries not of the API" in out
+    assert status == 3 and "nothing was checked: is the API served under a base path (--base-path)?" in out and "8 of 8 entries not of the API" in out
     status, out, _ = run_check(capsys, str(har), "--base-path", "/v1/")
     assert status == 1 and "in 2 of 4 exchanges checked" in out
 
@@ -195,6 +195,14 @@ def test_malformed_entries_are_reported_not_crashed_on(tmp_path: Path, capsys: p
     status, out, _ = run_check(capsys, str(write(tmp_path, document)))
     assert status == 1 and out.count("not checked: a malformed entry") == 2 and "#3 GET /meetings/1 -> no answer getMeeting: not checked: no answer" in out
     assert "#4 GET /meetings/1 -> 200 getMeeting request: security" in out  # its headers unreadable: none sent
+
+
+def test_a_har_whose_api_exchanges_could_not_be_judged_is_exit_3_never_a_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    get = {"method": "GET", "url": f"{API}/meetings/1", "headers": [{"name": "Authorization", "value": "Bearer t"}]}
+    document = {"log": {"version": "1.2", "creator": {"name": "x"}, "entries": [{"request": get}, {"request": {}}]}}
+    status, out, _ = run_check(capsys, str(write(tmp_path, document)))
+    assert status == 3 and "0 violations in 0 of 0 exchanges checked" in out, out
+    assert "nothing was checked: no exchange of the API could be judged" in out
 
 
 def test_the_command_line_never_shows_a_traceback(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ order, so that the rules spanning exchanges see them as the server answered them
 
 Entries off the API (page assets, other hosts' calls) are counted, not judged; entries without
 an answer are counted with the reason; a body the HAR lacks has its checks skipped and said so,
-never passed. Exit status: 0 clean, 1 violations, 2 unreadable input (or output). No credential
+never passed. Exit status: 0 clean, 1 violations, 2 unreadable input (or output), 3 nothing
+checked (no exchange of the API, or none that could be judged: not a pass). No credential
 of the HAR reaches the output: each exchange's violations are redacted with its own secrets, as
 the proxy redacts them.
 """
@@ -20,7 +21,7 @@ from meetings_spec import SpecError, load_spec
 from meetings_spec.about import VersionAction
 from meetings_spec.files import write_atomically
 from meetings_spec.loader import default_spec_path
-from validation_proxy.check_report import FORMATS, Report, Result, report_line
+from validation_proxy.check_report import FORMATS, Report, Result, nothing_checked, report_line
 from validation_proxy.har_input import Entry, HarLog, HarUnreadable, read_har
 from validation_proxy.inspection import SCENARIO_HELP, Inspector, UsageError, scenarios_from
 from validation_proxy.recording import secrets_of
@@ -35,7 +36,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="waterrai-proxy check",
         description="Check a recorded HAR (waterrai-proxy --record, a browser's 'Save all as HAR', Playwright's recordHar) against the spec, "
-        "with the proxy's rules. Exit 0: no violation; 1: violations; 2: unreadable input.",
+        "with the proxy's rules. Exit 0: no violation; 1: violations; 2: unreadable input; "
+        "3: nothing checked (no exchange of the API, or none that could be judged).",
         allow_abbrev=False,
     )
     parser.add_argument("har", metavar="FILE.har", help="the HAR: a .har file, Playwright's .zip, or a folder waterrai-proxy --record wrote")
@@ -73,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"waterrai-proxy check: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
             return 2
         print(f"waterrai-proxy check: {report_line(report)}; report in {args.output}", file=sys.stderr)
-    return 1 if report.violations else 0
+    if report.violations:
+        return 1
+    return 3 if nothing_checked(report) else 0
 
 
 def _api_path(path: str, base_path: str) -> str | None:

@@ -67,6 +67,12 @@ def _reasons(reasons: Iterable[str]) -> str:
     return ", ".join(f"{reason} ({n})" if n > 1 else reason for reason, n in counted.items())
 
 
+def nothing_checked(report: Report) -> bool:
+    """Whether no exchange of the API was judged, even in part: a check that did not run, which
+    must not read as a pass (``check`` exits 3)."""
+    return all(r.skipped for r in report.results)
+
+
 def report_line(report: Report) -> str:
     """The summary in one line: what was judged, what was found, what was left out and why."""
     judged = [r for r in report.results if not r.skipped]
@@ -79,8 +85,9 @@ def report_line(report: Report) -> str:
     if skipped:
         parts.append(f"{len(skipped)} not checked ({_reasons(r.skipped for r in skipped)})")
     parts.append(f"{report.not_api} of {_plural(report.entries, 'entry').replace('entrys', 'entries')} not of the API")
-    if not judged:
-        parts.append("nothing was checked: is the API served under a base path (--base-path)?")
+    if nothing_checked(report):
+        hint = "is the API served under a base path (--base-path)?" if not report.results else "no exchange of the API could be judged"
+        parts.append(f"nothing was checked: {hint}")
     return "; ".join(parts + report.notes)
 
 
