@@ -23,6 +23,7 @@ from meetings_spec import SpecError
 from meetings_spec.about import VersionAction
 from mock_server.chaos import FAULTS, MAX_DELAY_MS, Delay, SettingError, Settings, fault_rate
 from meetings_spec.loader import default_spec_path
+from meetings_spec.ports import unavailable
 
 SETTINGS_ENV = "WATERRAI_MOCK_SETTINGS"
 TOKEN_ENV = "WATERRAI_MOCK_TOKEN"
@@ -95,6 +96,10 @@ def _memory_folder() -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    taken = unavailable(args.host, args.port)
+    if taken is not None:
+        print(f"waterrai-mock: {taken}", file=sys.stderr)
+        return 2
     # Imported here so that --help answers at once.
     from granian import Granian
     from granian.constants import Interfaces

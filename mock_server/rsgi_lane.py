@@ -84,8 +84,10 @@ class RsgiLane:
             return _send(protocol, front.options(match, cors)), ""
         if match.kind is Kind.NOT_ALLOWED:
             return _send(protocol, front.not_allowed(match, cors)), ""
+        # RFC 7240: several Prefer headers say what one comma-separated header says
+        prefer = ", ".join(headers.get_all("prefer")) or None
         try:
-            plan = front.plan(headers.get("prefer"))
+            plan = front.plan(prefer)
         except ApiError as error:
             return _send(protocol, front.error(error, cors), match.head), ""
         body: bytes | None = b""
@@ -102,7 +104,7 @@ class RsgiLane:
             await asyncio.sleep(plan.delay_s)
         if plan.fault is not None:
             return await self._fault(scope, protocol, plan.fault, match, cors)
-        incoming = Incoming(headers.get("authorization"), headers.get("content-type"), headers.get("prefer"), lambda: body or b"")
+        incoming = Incoming(headers.get("authorization"), headers.get("content-type"), prefer, lambda: body or b"")
         answer = await self._committed(front.serve(match, incoming, cors), cors)
         return _send(protocol, answer, match.head), ""
 

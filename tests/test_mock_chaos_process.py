@@ -37,10 +37,13 @@ def plain_settings(server: Server) -> Iterator[None]:
     requests.post(server.base + "/__mock/settings", json={"delay": None, "fault": None}, timeout=5)
 
 
-def raw_exchange(server: Server, path: str = "/meetings/789", *, prefer: str | None = None, timeout: float = 5.0, origin: str | None = None) -> tuple[str, bytes, float]:
-    """Send one request on a fresh socket and read until the server closes, resets or goes quiet."""
+def raw_exchange(
+    server: Server, path: str = "/meetings/789", *, prefer: str | list[str] | None = None, timeout: float = 5.0, origin: str | None = None
+) -> tuple[str, bytes, float]:
+    """Send one request on a fresh socket and read until the server closes, resets or goes quiet.
+    ``prefer``: one Prefer header, or a list of them (one header each)."""
     head = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{server.port}", f"Authorization: {AUTH}", "Connection: close"]
-    head += [f"Prefer: {prefer}"] if prefer else []
+    head += [f"Prefer: {one}" for one in ([prefer] if isinstance(prefer, str) else prefer or [])]
     head += [f"Origin: {origin}"] if origin else []
     started = time.monotonic()
     data = b""
@@ -62,6 +65,13 @@ def split(data: bytes) -> tuple[int, dict[str, str], bytes]:
     lines = head.decode("latin-1").split("\r\n")
     headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
     return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize("headers", [["delay=300", "code=404"], ["code=404", "delay=300"], ["delay=300, code=404"]])
+def test_several_prefer_headers_count_as_one_list(server: Server, headers: list[str]) -> None:
+    """RFC 7240: preferences in several Prefer headers are those of one comma-separated header."""
+    outcome, data, took = raw_exchange(server, prefer=headers)
+    assert outcome == "eof" and split(data)[0] == 404 and took >= 0.3
 
 
 def test_connection_reset_is_an_econnreset_before_any_byte(server: Server) -> None:

@@ -107,6 +107,9 @@ class _Headers:
     def get(self, name: str, default: Any = None) -> Any:
         return self._headers.get(name, default)
 
+    def get_all(self, name: str) -> list[str]:
+        return [self._headers[name]] if name in self._headers else []
+
     def items(self) -> list[tuple[str, str]]:
         return list(self._headers.items())
 

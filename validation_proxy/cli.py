@@ -21,6 +21,7 @@ from meetings_spec import SpecError, load_spec
 from meetings_spec.about import VersionAction
 from meetings_spec.hosts import origin, production_server
 from meetings_spec.loader import default_spec_path
+from meetings_spec.ports import unavailable
 from validation_proxy.inspection import SCENARIO_HELP, UsageError, scenarios_from
 
 SETTINGS_ENV = "WATERRAI_PROXY_SETTINGS"
@@ -98,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         spec = load_spec(spec_path)
         upstream = check_upstream(args.upstream, spec, args.allow_production)
+        taken = unavailable(args.host, args.port)
+        if taken is not None:
+            raise UsageError(taken)
         scenarios = scenarios_from(spec, args.scenario_attributes)
         if args.ca_file is not None and not args.ca_file.is_file():
             raise UsageError(f"--ca-file {args.ca_file} is not a file")

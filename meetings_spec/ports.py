@@ -1,0 +1,35 @@
+"""Whether a server of the kit can listen on an address by itself, asked before Granian starts.
+
+Granian sets ``SO_REUSEPORT`` on its listening sockets (its workers share them), so a second
+``waterrai-mock`` or ``waterrai-proxy`` started on a port one of them already listens on would
+not fail: the kernel would deal the connections out between the two servers, and some of a
+client's requests would reach the wrong one (creates that read back 404, traffic that skips the
+proxy). A probe bound without ``SO_REUSEPORT`` is refused then, as it is for a port another
+program holds, an address this machine does not have, or a port it may not use.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+
+def unavailable(host: str, port: int) -> str | None:
+    """Why a server cannot listen on ``host:port`` alone, in words; None when it can (or for
+    port 0, which the system picks). The probe is closed at once: a race with another program
+    that binds in between is left to the server's own bind."""
+    if port == 0:
+        return None
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        return f"cannot listen on {host}:{port}: {host} is not an address of this machine ({error})"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Granian: a closed server's TIME_WAIT is no obstacle
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return f"{host}:{port} is already in use (another server listens there, perhaps another waterrai-mock or waterrai-proxy); choose another --port"
+            return f"cannot listen on {host}:{port}: {error.strerror or error}"
+    return None
