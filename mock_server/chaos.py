@@ -56,15 +56,15 @@ class Delay:
         if isinstance(text, Mapping):
             text = f"{text.get('min_ms')}-{text.get('max_ms')}"
         if isinstance(text, bool) or not isinstance(text, (int, str)):
-            raise SettingError(f"a delay is a number of milliseconds or MIN-MAX, not {text!r}", "delay")
+            raise SettingError(f"a delay is a number of milliseconds or MIN-MAX, not {shown(text)}", "delay")
         low_text, _, high_text = str(text).strip().partition("-")
         try:
             low = int(low_text)
             high = int(high_text) if high_text else low
         except ValueError:
-            raise SettingError(f"a delay is a number of milliseconds or MIN-MAX, not {text!r}", "delay") from None
+            raise SettingError(f"a delay is a number of milliseconds or MIN-MAX, not {shown(text)}", "delay") from None
         if not 0 <= low <= high:
-            raise SettingError(f"a delay range needs 0 <= MIN <= MAX, not {text!r}", "delay")
+            raise SettingError(f"a delay range needs 0 <= MIN <= MAX, not {shown(text)}", "delay")
         if high > MAX_DELAY_MS:
             raise SettingError(f"a delay may be at most {MAX_DELAY_MS} ms, not {high}", "delay")
         return cls(low, high)
@@ -80,15 +80,23 @@ class Delay:
         return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
 
 
+def shown(value: Any) -> str:
+    """A value in a message as JSON spells it (``null``, ``true``, ``"0.5"``): settings come as JSON."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 def fault_name(name: Any) -> str:
     if name not in FAULTS:
-        raise SettingError(f"unknown fault {name!r}; the faults are: {', '.join(FAULTS)}", "fault")
+        raise SettingError(f"unknown fault {shown(name)}; the faults are: {', '.join(FAULTS)}", "fault")
     return str(name)
 
 
 def fault_rate(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise SettingError(f"a fault rate is a number from 0 to 1, not {value!r}", "fault_rate")
+        raise SettingError(f"a fault rate is a number from 0 to 1, not {shown(value)}", "fault_rate")
     return float(value)
 
 
@@ -111,7 +119,7 @@ class Settings:
         """These settings with the fields ``changes`` names replaced (``null`` clears one)."""
         unknown = sorted(set(changes) - {"delay", "fault", "fault_rate"})
         if unknown:
-            raise SettingError(f"unknown setting {unknown[0]!r}; the settings are delay, fault and fault_rate", unknown[0])
+            raise SettingError(f"unknown setting {shown(unknown[0])}; the settings are delay, fault and fault_rate", unknown[0])
         delay, fault, rate = self.delay, self.fault, self.fault_rate
         if "delay" in changes:
             delay = None if changes["delay"] is None else Delay.parse(changes["delay"])
@@ -120,7 +128,7 @@ class Settings:
             if fault is None and "fault_rate" not in changes:
                 rate = 0.0
         if "fault_rate" in changes:
-            rate = fault_rate(changes["fault_rate"])
+            rate = 0.0 if changes["fault_rate"] is None else fault_rate(changes["fault_rate"])
         return Settings(delay, fault, rate)
 
     def to_bytes(self) -> bytes:

@@ -160,6 +160,19 @@ def test_settings_past_the_bounds_are_a_clear_400(server: Server, change: dict[s
     assert answer.json()["error"]["details"][0]["field"] == field
 
 
+def test_null_clears_every_setting_the_fault_rate_included(server: Server) -> None:
+    requests.post(server.base + "/__mock/settings", json={"delay": 50, "fault": "server_error", "fault_rate": 1}, timeout=5)
+    cleared = requests.post(server.base + "/__mock/settings", json={"delay": None, "fault": None, "fault_rate": None}, timeout=5)
+    assert cleared.status_code == 200 and cleared.json()["settings"] == {"delay": None, "fault": None, "fault_rate": 0.0}
+    assert _get(server, "/meetings/789")[0] == 200
+
+
+@pytest.mark.parametrize(("value", "spelled"), [(True, "not true"), ("0.5", 'not "0.5"'), ([1], "not [1]")])
+def test_a_bad_setting_is_quoted_as_json_spells_it(server: Server, value: Any, spelled: str) -> None:
+    answer = requests.post(server.base + "/__mock/settings", json={"fault_rate": value}, timeout=5)
+    assert answer.status_code == 400 and spelled in answer.json()["error"]["message"], answer.text
+
+
 def test_prefer_past_the_bound_is_a_clear_400(server: Server) -> None:
     status, _ = _get(server, "/meetings/789", "delay=60001")
     assert status == 400
