@@ -105,7 +105,7 @@ def _scenario(ctx: MockContext, op: CompiledOperation, body: Mapping[str, Any]) 
     scenario_id = body[field]
     scenario = ctx.scenarios.get(int(scenario_id))
     if scenario is None:
-        message = f"There is no scenario with id {scenario_id}."
+        message = f"There is no scenario with id {int(scenario_id)}."  # 1e2 is the integer 100 to JSON Schema
         raise ApiError(404, "scenario_not_found", message, [Problem(f"body.{field}", "exists", message)])
     return scenario
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import re
 from typing import Any, Mapping
 
@@ -127,7 +128,21 @@ def problems(validator: jsonschema_rs.Validator, instance: Any, where: str, limi
         if rule == "required":
             path.append(str(error.kind.as_dict().get("property", "")))
         field = ".".join([where, *path])
-        found.setdefault((field, rule), Problem(field, rule, error.message))
+        found.setdefault((field, rule), Problem(field, rule, _said(error.message, instance, error.instance_path)))
         if limit is not None and len(found) >= limit:
             break
     return list(found.values())
+
+
+def _said(message: str, instance: Any, instance_path: Any) -> str:
+    """jsonschema-rs's message, except that a number past what a double holds (``1e999``, which
+    Python reads as infinity) is named as such, where jsonschema-rs says ``null``."""
+    value = instance
+    for part in instance_path:
+        try:
+            value = value[part]
+        except (LookupError, TypeError):
+            return message
+    if isinstance(value, float) and math.isinf(value) and message.startswith("null "):
+        return f"{'-' if value < 0 else ''}Infinity (a number past 1.8e308){message[4:]}"
+    return message

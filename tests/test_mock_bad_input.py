@@ -107,6 +107,18 @@ def test_numbers_past_64_bits_and_odd_unicode_are_handled(client: FlaskClient) -
     assert response.get_json()["data"]["person_name"] == odd["person_name"]
 
 
+@pytest.mark.parametrize(("number", "named"), [("1e999", "Infinity (a number past 1.8e308)"), ("-1e400", "-Infinity (a number past 1.8e308)")])
+def test_a_number_past_a_double_is_named_as_such_not_as_null(client: FlaskClient, number: str, named: str) -> None:
+    refused = post_raw(client, f'{{"person_name": "Ada", "scenario_id": {number}}}')
+    assert_error(refused, 400, "body.scenario_id", "type")
+    assert refused.get_json()["error"]["details"][0]["message"] == f'{named} is not of type "integer"'
+
+
+def test_an_unknown_scenario_given_as_1e2_is_named_as_the_integer_100(client: FlaskClient) -> None:
+    missing = post_raw(client, '{"person_name": "Ada", "scenario_id": 1e2}')
+    assert missing.status_code == 404 and missing.get_json()["error"]["message"] == "There is no scenario with id 100."
+
+
 @pytest.mark.parametrize(
     "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None]
 )
