@@ -133,7 +133,8 @@ def test_a_sanitized_chrome_har_is_not_failed_for_the_headers_chrome_removed(tmp
 def test_an_api_under_a_base_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     har = write(tmp_path, chrome_har(f"{API}/v1"))
     status, out, _ = run_check(capsys, str(har))
-    assert status == 3 and "nothing was checked: is the API served under a base path (--base-path)?" in out and "8 of 8 entries not of the API" in out
+    assert status == 3 and "nothing was checked: no entry is of the API; is the API served under a base path (--base-path)?" in out
+    assert "8 of 8 entries not of the API" in out
     status, out, _ = run_check(capsys, str(har), "--base-path", "/v1/")
     assert status == 1 and "in 2 of 4 exchanges checked" in out
 
@@ -163,6 +164,7 @@ def test_an_unwritable_output_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
     (tmp_path / "taken").write_text("a file")
     status, _, err = run_check(capsys, str(write(tmp_path, chrome_har())), "--output", str(tmp_path / "taken" / "report.txt"))
     assert status == 2 and err.startswith("waterrai-proxy check: cannot write")
+    assert f"{tmp_path / 'taken'} is a file, not a folder" in err, err
 
 
 @pytest.mark.parametrize(
@@ -203,6 +205,17 @@ def test_a_har_whose_api_exchanges_could_not_be_judged_is_exit_3_never_a_pass(tm
     status, out, _ = run_check(capsys, str(write(tmp_path, document)))
     assert status == 3 and "0 violations in 0 of 0 exchanges checked" in out, out
     assert "nothing was checked: no exchange of the API could be judged" in out
+
+
+def test_an_empty_har_is_exit_3_and_a_skipped_case_in_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = write(tmp_path, {"log": {"version": "1.2", "creator": {"name": "x"}, "entries": []}})
+    status, out, _ = run_check(capsys, str(empty))
+    assert status == 3 and "nothing was checked: the HAR holds no entries" in out and "base path" not in out
+    status, out, _ = run_check(capsys, str(empty), "--format", "junit")
+    suite = ET.fromstring(out).find("testsuite")
+    assert status == 3 and suite is not None and (suite.get("tests"), suite.get("skipped"), suite.get("failures")) == ("1", "1", "0")
+    skipped = suite.find("testcase/skipped")
+    assert skipped is not None and skipped.get("message") == "nothing was checked: the HAR holds no entries"
 
 
 def test_the_command_line_never_shows_a_traceback(tmp_path: Path) -> None:

@@ -72,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             write_atomically(args.output, text)
         except OSError as error:
-            print(f"waterrai-proxy check: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+            blocked = next((parent for parent in args.output.parents if parent.exists() and not parent.is_dir()), None)
+            reason = f"{blocked} is a file, not a folder" if blocked is not None else error.strerror or error
+            print(f"waterrai-proxy check: cannot write {args.output}: {reason}", file=sys.stderr)
             return 2
         print(f"waterrai-proxy check: {report_line(report)}; report in {args.output}", file=sys.stderr)
     if report.violations:

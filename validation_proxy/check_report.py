@@ -73,6 +73,14 @@ def nothing_checked(report: Report) -> bool:
     return all(r.skipped for r in report.results)
 
 
+def _why_nothing(report: Report) -> str:
+    if not report.entries:
+        return "the HAR holds no entries"
+    if not report.results:
+        return "no entry is of the API; is the API served under a base path (--base-path)?"
+    return "no exchange of the API could be judged"
+
+
 def report_line(report: Report) -> str:
     """The summary in one line: what was judged, what was found, what was left out and why."""
     judged = [r for r in report.results if not r.skipped]
@@ -86,8 +94,7 @@ def report_line(report: Report) -> str:
         parts.append(f"{len(skipped)} not checked ({_reasons(r.skipped for r in skipped)})")
     parts.append(f"{report.not_api} of {_plural(report.entries, 'entry').replace('entrys', 'entries')} not of the API")
     if nothing_checked(report):
-        hint = "is the API served under a base path (--base-path)?" if not report.results else "no exchange of the API could be judged"
-        parts.append(f"nothing was checked: {hint}")
+        parts.append(f"nothing was checked: {_why_nothing(report)}")
     return "; ".join(parts + report.notes)
 
 
@@ -136,9 +143,12 @@ def _xml(value: str) -> str:
 
 
 def junit(report: Report) -> str:
+    """JUnit XML: one test case per exchange of the API; when none was checked, one skipped
+    case that says why, so that a CI report shows a check that did not run, not an empty pass."""
     failures = sum(1 for r in report.results if r.outcome == "failed")
     skipped = sum(1 for r in report.results if r.outcome == "skipped")
-    counts = {"tests": str(len(report.results)), "failures": str(failures), "errors": "0", "skipped": str(skipped)}
+    unrun = not report.results
+    counts = {"tests": str(len(report.results) or 1), "failures": str(failures), "errors": "0", "skipped": str(skipped + unrun)}
     suites = ET.Element("testsuites", {"name": "waterrai-proxy check", **counts})
     suite = ET.SubElement(suites, "testsuite", {"name": _xml(report.source), **counts})
     properties = ET.SubElement(suite, "properties")
@@ -152,6 +162,9 @@ def junit(report: Report) -> str:
             failure.text = _xml("\n".join(lines + [f"checked in part: {reason}" for reason in result.partial]))
         elif result.outcome == "skipped":
             ET.SubElement(case, "skipped", {"message": _xml(result.skipped or "checked in part: " + "; ".join(result.partial))})
+    if unrun:
+        case = ET.SubElement(suite, "testcase", {"classname": "-", "name": "the HAR's exchanges of the API"})
+        ET.SubElement(case, "skipped", {"message": _xml(f"nothing was checked: {_why_nothing(report)}")})
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
