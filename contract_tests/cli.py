@@ -42,6 +42,7 @@ def pytest_arguments(forwarded: Sequence[str]) -> list[str]:
         "no:cacheprovider",  # nothing written into their folder, nor into site-packages
         "--assert=plain",  # as contract_tests/pytest.ini says: no rewriting all of schemathesis each run
         "-rfEs",  # failures, errors, and why each check that could not run was skipped
+        "--tb=short",  # a failure says what broke and how to reproduce it; the suite's own frames add nothing (--tb=long brings them back)
         *forwarded,
     ]
 
@@ -160,7 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{parser.format_help().rstrip()}\n\n{suite_options_help()}\n\n{_exit_statuses()}")
         return KEPT
     if own.pytest_help:
-        return run_suite(["--help"])
+        try:
+            return run_suite(["--help"])
+        except BrokenPipeError:  # the reader (head, a pager) stopped reading: nothing went wrong
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's documented way out
+            return KEPT
     return run_suite(forwarded)
 
 
