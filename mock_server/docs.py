@@ -102,6 +102,10 @@ def register_docs(app: Flask, ctx: MockContext) -> None:
             views=[(name, f"/openapi.json?view={name}") for name in (View.STRICT.value, View.LENIENT.value)],
         )
 
+    @docs.get("/docs/")
+    def page_with_slash() -> Any:
+        return redirect("/docs", code=301)  # the page's asset links are absolute: one address serves it
+
     @docs.get("/docs/assets/<name>")
     def asset(name: str) -> Response:
         if name in RENDERER_FILES:

@@ -53,6 +53,12 @@ def test_a_browser_asking_for_the_root_is_sent_to_the_docs(client: FlaskClient) 
     assert answer.status_code == 302 and answer.headers["Location"] == "/docs"
 
 
+def test_the_docs_with_a_trailing_slash_is_sent_to_the_docs(client: FlaskClient) -> None:
+    answer = client.get("/docs/")
+    assert answer.status_code == 301 and answer.headers["Location"] == "/docs"
+    assert client.get("/docs/", follow_redirects=True).status_code == 200
+
+
 @pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
 def test_other_clients_get_a_json_index_of_what_is_served(client: FlaskClient, accept: str | None) -> None:
     answer = client.get("/", headers={"Accept": accept} if accept else {})
