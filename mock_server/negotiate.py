@@ -49,12 +49,13 @@ def negotiate(op: CompiledOperation, prefer: str | None) -> CannedAnswer | None:
 
 
 def preferences(header: str) -> dict[str, str]:
-    """``Prefer``'s preferences by name (RFC 7240), lower-cased names, unquoted values."""
-    result = {}
+    """``Prefer``'s preferences by name (RFC 7240), lower-cased names, unquoted values; a name
+    given twice keeps its first value, as RFC 7240 says (section 2)."""
+    result: dict[str, str] = {}
     for item in header.replace(";", ",").split(","):
         name, _, value = item.strip().partition("=")
         if name:
-            result[name.strip().lower()] = value.strip().strip('"')
+            result.setdefault(name.strip().lower(), value.strip().strip('"'))
     return result
 
 

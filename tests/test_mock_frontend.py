@@ -53,6 +53,12 @@ def test_other_preferences_are_ignored(client: FlaskClient) -> None:
     assert client.get("/meetings/789", headers={**AUTH, "Prefer": "respond-async, wait=5"}).status_code == 200
 
 
+def test_a_preference_given_twice_keeps_its_first_value(client: FlaskClient) -> None:
+    """RFC 7240, section 2: only the first instance of a preference counts."""
+    assert client.get("/meetings/789", headers={**AUTH, "Prefer": "code=404, code=500"}).status_code == 404
+    assert client.get("/meetings/789", headers={**AUTH, "Prefer": "code=500, code=404"}).status_code == 500
+
+
 def test_validation_comes_before_preference(client: FlaskClient) -> None:
     assert client.get("/meetings/789", headers={"Prefer": "code=200"}).status_code == 401
     assert client.post(CREATE, headers={**AUTH, "Prefer": "code=200"}, json={}).status_code == 400
