@@ -189,6 +189,12 @@ class SharedSettings:
         if initial is not None:
             self.store(initial)
 
+    def close(self) -> None:
+        """Unmap the page (and close the descriptor mmap keeps of its file); ``current`` and
+        ``store`` fail after it. The server's parent calls it once it has stored the start-up
+        settings, so that it holds nothing of its workers' files."""
+        self._map.close()
+
     def current(self) -> Settings:
         generation, length = _HEADER.unpack_from(self._map, 0)
         if generation == self._seen or generation & 1:

@@ -133,7 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{prepared_state.balance()} minutes left. To start from {args.balance}, remove the file or give --state a new one.",
             file=sys.stderr,
         )
-    prepared_state.close()  # the workers open their own; the parent keeps no descriptor of the state
+    # the workers open their own; the parent keeps no descriptor of the state, nor of the settings
+    # (waiting for the garbage collector to free the app would leave them open, or not, by chance)
+    prepared_state.close()
+    prepared.extensions["waterrai_front"].settings.close()
     del prepared, prepared_state
     os.environ[SETTINGS_ENV] = json.dumps(settings)
     token = args.token or os.environ.get(TOKEN_ENV)
