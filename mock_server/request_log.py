@@ -42,7 +42,7 @@ class TurnLines:
     """Access lines gathered over one turn of an event loop and written together at its end:
     one write to stderr per turn rather than one per request, and no line waits longer than
     the turn. The RSGI lane uses it (``schedule`` is its loop's ``call_soon``); call it from
-    the loop's thread only."""
+    the loop's thread only. ``write`` gets the turn's lines at once, joined by newlines."""
 
     def __init__(self, write: LineWriter, schedule: Callable[[Callable[[], None]], object]) -> None:
         self._write = write
