@@ -23,7 +23,7 @@ from meetings_spec import SpecError
 from meetings_spec.about import VersionAction
 from mock_server.chaos import FAULTS, MAX_DELAY_MS, Delay, SettingError, Settings, fault_rate
 from meetings_spec.loader import default_spec_path
-from meetings_spec.ports import unavailable
+from meetings_spec.serving import serve_rsgi, unavailable
 
 SETTINGS_ENV = "WATERRAI_MOCK_SETTINGS"
 TOKEN_ENV = "WATERRAI_MOCK_TOKEN"
@@ -100,11 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if taken is not None:
         print(f"waterrai-mock: {taken}", file=sys.stderr)
         return 2
-    # Imported here so that --help answers at once.
-    from granian import Granian
-    from granian.constants import Interfaces
-
-    from mock_server.app import create_app
+    from mock_server.app import create_app  # here, so that --help answers at once
 
     spec = (args.spec or default_spec_path()).resolve()
     temporary = tempfile.mkdtemp(prefix="waterrai-mock-", dir=_memory_folder())
@@ -150,24 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
     try:
-        Granian(
-            "mock_server.rsgi:build_app",
-            factory=True,
-            address=args.host,
-            port=args.port,
-            interface=Interfaces.RSGI,
-            workers=args.workers,
-            websockets=False,
-            # Granian stops accepting connections past this many in flight: keep it at the listen
-            # backlog, so that no client's connection starves while others are served.
-            backpressure=1024,
-            respawn_failed_workers=True,
-            # A worker that got the stop signal too (Ctrl-C reaches the whole process group, and so
-            # do start-server-and-test and the like) sometimes never leaves Granian's wait for it;
-            # without a deadline the server then never exits.
-            workers_kill_timeout=3,
-            log_access=False,
-        ).serve()
+        serve_rsgi("mock_server.rsgi:build_app", args.host, args.port, workers=args.workers, kill_timeout=3, respawn=True)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
     return 0

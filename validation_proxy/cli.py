@@ -21,7 +21,7 @@ from meetings_spec import SpecError, load_spec
 from meetings_spec.about import VersionAction
 from meetings_spec.hosts import origin, production_server
 from meetings_spec.loader import default_spec_path
-from meetings_spec.ports import unavailable
+from meetings_spec.serving import serve_rsgi, unavailable
 from validation_proxy.inspection import SCENARIO_HELP, UsageError, scenarios_from
 
 SETTINGS_ENV = "WATERRAI_PROXY_SETTINGS"
@@ -117,9 +117,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SpecError, UsageError) as error:
         print(f"waterrai-proxy: {error}", file=sys.stderr)
         return 2
-    from granian import Granian
-    from granian.constants import Interfaces
-
     settings = {
         "spec_path": str(spec_path),
         "upstream": upstream,
@@ -139,18 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
         flush=True,
     )
-    Granian(
-        "validation_proxy.rsgi:build_app",
-        factory=True,
-        address=args.host,
-        port=args.port,
-        interface=Interfaces.RSGI,
-        workers=1,  # one memory for the rules that span exchanges
-        websockets=False,
-        backpressure=1024,
-        workers_kill_timeout=10,  # time for the recording to be finished at a stop
-        log_access=False,
-    ).serve()
+    # one worker: one memory for the rules that span exchanges; 10 s to finish the recording at a stop
+    serve_rsgi("validation_proxy.rsgi:build_app", args.host, args.port, workers=1, kill_timeout=10)
     return 0
 
 

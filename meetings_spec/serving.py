@@ -1,4 +1,5 @@
-"""Whether a server of the kit can listen on an address by itself, asked before Granian starts.
+"""How the kit's servers (``waterrai-mock``, ``waterrai-proxy``) are served: Granian's RSGI
+interface, set up once here, after asking whether the address can be listened on alone.
 
 Granian sets ``SO_REUSEPORT`` on its listening sockets (its workers share them), so a second
 ``waterrai-mock`` or ``waterrai-proxy`` started on a port one of them already listens on would
@@ -12,6 +13,10 @@ from __future__ import annotations
 
 import errno
 import socket
+
+#: Granian stops accepting connections past this many in flight: kept at the listen backlog, so
+#: that no client's connection starves while others are served.
+BACKPRESSURE = 1024
 
 
 def unavailable(host: str, port: int) -> str | None:
@@ -33,3 +38,26 @@ def unavailable(host: str, port: int) -> str | None:
                 return f"{host}:{port} is already in use (another server listens there, perhaps another waterrai-mock or waterrai-proxy); choose another --port"
             return f"cannot listen on {host}:{port}: {error.strerror or error}"
     return None
+
+
+def serve_rsgi(target: str, host: str, port: int, *, workers: int, kill_timeout: int, respawn: bool = False) -> None:
+    """Serve the RSGI app factory ``target`` (``module:function``) until stopped. ``kill_timeout``:
+    seconds a worker gets to finish at a stop before it is killed (a worker that got the stop
+    signal too, as Ctrl-C sends it to the whole process group, sometimes never leaves Granian's
+    wait for it; without a deadline the server would never exit)."""
+    from granian import Granian  # imported here so that --help answers at once
+    from granian.constants import Interfaces
+
+    Granian(
+        target,
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.RSGI,
+        workers=workers,
+        websockets=False,
+        backpressure=BACKPRESSURE,
+        respawn_failed_workers=respawn,
+        workers_kill_timeout=kill_timeout,
+        log_access=False,  # each server writes its own access lines
+    ).serve()
