@@ -24,7 +24,8 @@ import orjson
 from meetings_spec.rules import lookup
 from mock_server.answer import assemble, echoes, place
 from mock_server.compiled import CompiledOperation, CompiledSpec, relative
-from mock_server.errors import ApiError, Problem
+from meetings_spec.problems import Problem
+from mock_server.errors import ApiError
 from mock_server.journal import Journal
 from mock_server.state import InsufficientMinutes, NewMeeting, Seed, State, Wanted
 

@@ -132,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the workers open their own; the parent keeps no descriptor of the state, nor of the settings
     # (waiting for the garbage collector to free the app would leave them open, or not, by chance)
     prepared_state.close()
-    prepared.extensions["waterrai_front"].settings.close()
+    prepared.extensions["waterrai_core"].settings.close()
     del prepared, prepared_state
     os.environ[SETTINGS_ENV] = json.dumps(settings)
     token = args.token or os.environ.get(TOKEN_ENV)

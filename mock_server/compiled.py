@@ -1,8 +1,8 @@
 """The spec, read and compiled once per process into what the mock needs to serve requests.
 
-Nothing here names a field: routes, validators, defaults, examples, the response layout and the
-seed all come from ``openapi/meetings.yaml`` (its strict view, since the mock is the server that
-honours every assumption).
+Nothing here names a field: defaults, examples, the response layout and the seed all come from
+``openapi/meetings.yaml``, and the validators from the contract library (``meetings_spec.contract``)
+of its strict view, since the mock is the server that honours every assumption.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import jsonschema_rs
-
-from meetings_spec import SpecError, View, contract_view, load_spec
-from meetings_spec.refs import SPEC_URI, escape_segment, request_body_pointer
-from meetings_spec.rules import Operation, RequestField, lookup, operations
+from meetings_spec import SpecError, View, load_spec
+from meetings_spec.contract import Contract, OperationContract
+from meetings_spec.refs import escape_segment
+from meetings_spec.rules import Operation, RequestField, lookup
 from meetings_spec.shapes import properties
 from mock_server.state import Limits, Seed
 
@@ -52,13 +51,10 @@ class FieldPlan:
 
 @dataclass
 class CompiledOperation:
-    """One operation with its validators compiled and its response layout read."""
+    """One operation with its contract (validators) and its response layout read."""
 
     spec: Operation
-    body_validator: jsonschema_rs.Validator | None
-    parameter_validator: jsonschema_rs.Validator | None
-    parameter_types: dict[str, Any]
-    needs_bearer: bool
+    contract: OperationContract
     initial_values: list[tuple[str, Any]] = field(default_factory=list)
     consts: list[tuple[str, Any]] = field(default_factory=list)
     layout: list[tuple[str, str, Any]] = field(default_factory=list)  # (pointer, name, children or None)
@@ -77,6 +73,11 @@ class CompiledOperation:
     #: and URLs, the balance left), in the order ``act`` fills them.
     assigned: list[str] = field(default_factory=list)
 
+    @property
+    def reads_body(self) -> bool:
+        """Whether the operation takes a request body (the lanes read it only then)."""
+        return self.contract.body_validator is not None
+
 
 @dataclass
 class CompiledSpec:
@@ -84,6 +85,7 @@ class CompiledSpec:
 
     path: Path
     document: dict[str, Any]
+    contract: Contract
     operations: dict[str, CompiledOperation]
     mock: dict[str, Any]
     seed: Seed
@@ -100,8 +102,9 @@ class CompiledSpec:
 def compile_spec(path: str | Path | None = None) -> CompiledSpec:
     """Load the spec at ``path`` and compile it for serving."""
     raw = load_spec(path)
-    document = contract_view(raw, View.STRICT)
-    compiled = compile_operations(document)
+    contract = Contract(raw, View.STRICT)
+    document = contract.document
+    compiled = {operation_id: _compile_operation(op) for operation_id, op in contract.operations.items()}
     mock = raw.get("x-mock", {})
     limits = mock.get("limits", {})
     answers = dict(mock.get("answers", {}))
@@ -117,6 +120,7 @@ def compile_spec(path: str | Path | None = None) -> CompiledSpec:
     return CompiledSpec(
         path=Path(path) if path else Path(),
         document=document,
+        contract=contract,
         operations=compiled,
         mock=mock,
         seed=_seed(mock, raw, answers, reused),
@@ -132,18 +136,6 @@ def compile_spec(path: str | Path | None = None) -> CompiledSpec:
     )
 
 
-def compile_operations(document: dict[str, Any]) -> dict[str, CompiledOperation]:
-    """Every operation of one view of the spec, compiled: the mock serves the strict view; a
-    validation proxy holds traffic to the lenient one with the same request checks."""
-    registry = jsonschema_rs.Registry([(SPEC_URI, document)])
-    bearer_schemes = {
-        name
-        for name, scheme in document.get("components", {}).get("securitySchemes", {}).items()
-        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
-    }
-    return {operation_id: _compile_operation(op, registry, bearer_schemes, document) for operation_id, op in operations(document).items()}
-
-
 def _limit(limits: dict[str, Any], name: str) -> int:
     """One ``x-mock.limits`` bound, which the spec must state: a whole number of at least 1
     (so the newest meeting, which carries the balance, is never pruned)."""
@@ -153,35 +145,14 @@ def _limit(limits: dict[str, Any], name: str) -> int:
     return value
 
 
-def _compile_operation(
-    op: Operation, registry: jsonschema_rs.Registry, bearer_schemes: set[str], document: dict[str, Any]
-) -> CompiledOperation:
-    body_validator = None
-    if op.request_schema is not None:
-        pointer = request_body_pointer(op.refs, op.path, op.method)
-        body_validator = jsonschema_rs.validator_for({"$ref": f"{SPEC_URI}#{pointer}"}, registry=registry)
-    parameter_validator = None
-    parameter_types: dict[str, Any] = {}
-    path_parameters = [p for p in op.parameters if p.get("in") == "path"]
-    if path_parameters:
-        schema = {
-            "type": "object",
-            "properties": {p["name"]: p.get("schema", {}) for p in path_parameters},
-            "required": [p["name"] for p in path_parameters if p.get("required")],
-        }
-        parameter_validator = jsonschema_rs.validator_for(schema, registry=registry)
-        parameter_types = {p["name"]: p.get("schema", {}).get("type") for p in path_parameters}
-    security = op.definition.get("security", document.get("security", []))
-    needs_bearer = any(name in bearer_schemes for requirement in security for name in requirement)
+def _compile_operation(contract: OperationContract) -> CompiledOperation:
+    op = contract.model
     response_schema = op.response_schema(op.success_status)
     layout = _layout(response_schema, op) if response_schema else []
     reuses = next(((f.name, *f.reuses) for f in op.request_fields.values() if f.reuses), None)
     return CompiledOperation(
         spec=op,
-        body_validator=body_validator,
-        parameter_validator=parameter_validator,
-        parameter_types=parameter_types,
-        needs_bearer=needs_bearer,
+        contract=contract,
         initial_values=op.success_rule("x-initial-value"),
         consts=op.success_rule("const"),
         layout=layout,

@@ -1,8 +1,8 @@
 """One log line per request, and a bounded journal of recent requests for ``/__mock/requests``.
 
-Wraps the WSGI app rather than hooking Flask, so it also sees the answers Flask gives by itself
-(unknown paths, wrong methods, preflights). It records the method, path, status and duration:
-never headers or bodies, so no token can leak into the log.
+Both lanes report every request here, Flask's routes included, once its outcome was carried
+out. It records the method, path, status and duration: never headers or bodies, so no token can
+leak into the log.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import Any, Callable, Iterable
+from typing import Callable
 
 from meetings_spec.logs import log_to_stderr
 from mock_server.journal import Journal
@@ -60,35 +60,13 @@ class TurnLines:
             self._write("\n".join(lines))
 
 
-class RequestLog:
-    """WSGI middleware: time each request, log it, and journal it in the shared state."""
+class AccessLog:
+    """One line per request (when ``write`` is set) and the journal behind ``/__mock/requests``
+    (when ``journal`` is): the lanes report every request here once its outcome was carried out."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], journal: Journal | None, *, write: LineWriter | None) -> None:
-        self.app = app
+    def __init__(self, journal: Journal | None, *, write: LineWriter | None) -> None:
         self.journal = journal
         self.write = write
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        started = time.perf_counter()
-        seen: list[str] = []
-
-        def record_status(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            seen.append(status)
-            return start_response(status, headers, exc_info)
-
-        try:
-            return self.app(environ, record_status)
-        finally:
-            self._record(environ, seen[-1] if seen else "500", time.perf_counter() - started)
-
-    def _record(self, environ: dict[str, Any], status_line: str, seconds: float) -> None:
-        self.record(
-            environ.get("REQUEST_METHOD", "-"),
-            environ.get("PATH_INFO", "") or "/",
-            environ.get("REMOTE_ADDR", "-"),
-            int(status_line.split(" ", 1)[0]),
-            seconds,
-        )
 
     def record(self, method: str, path: str, remote: str, status: int, seconds: float, note: str = "") -> None:
         """Log and journal one request; ``status`` 0 is a request that got no HTTP answer (a fault)."""

@@ -249,6 +249,10 @@ class State:
         and the writer lock is held for one turn at most. Their answers wait: ``after_commit``."""
         self._local.schedule = schedule
 
+    def in_shared_transaction(self) -> bool:
+        """Whether this thread's creates have a shared transaction open (answers must wait)."""
+        return getattr(self._local, "turn", None) is not None
+
     def after_commit(self, callback: Callable[[BaseException | None], None]) -> bool:
         """Call ``callback`` once this thread's shared transaction has ended: with None once it
         is committed, or with the error that lost it. False, and no call, when none is open."""
