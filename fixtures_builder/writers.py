@@ -19,15 +19,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
 from fixtures_builder.har import MAIN, har_files, own_file, replayed_by, request_text
+from meetings_spec.files import dump
 
 
 #: The line of the README template that the table of shared requests replaces.
 SHARED_REQUESTS = "<!-- shared requests -->"
-
-
-def dump(value: Any) -> str:
-    """Stable JSON text: two-space indent, keys in recorded order, UTF-8, final newline."""
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def fixture_path(exchange: dict[str, Any]) -> str:

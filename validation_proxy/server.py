@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
+from meetings_spec.bodies import declared_length, read_rsgi_body
 from validation_proxy.exchanges import Recorded
 from validation_proxy.inspection import Inspector, Seen, Violation
 from validation_proxy.ledger import ExchangeNote, ViolationLog
@@ -77,7 +78,7 @@ class ProxyApp:
         self._next_id += 1
         exchange_id, started, clock = self._next_id, time.time(), time.perf_counter()  # the id is this request's, whatever comes in meanwhile
         headers = list(scope.headers.items())  # a repeated header comes as often as it was sent
-        body = await _read_body(protocol, scope.headers.get("content-length"), self.options.max_body_bytes)
+        body = await read_rsgi_body(protocol, declared_length(scope.headers.get("content-length")), self.options.max_body_bytes)
         if body is None:
             protocol.response_bytes(413, [*_JSON, ("connection", "close")], _error("body_too_large", f"the proxy reads request bodies up to {self.options.max_body_bytes} bytes"))
             return
@@ -98,7 +99,7 @@ class ProxyApp:
             self.on_exchange(
                 Recorded(exchange_id, _iso(started), duration_ms, scope.method,
                          self.upstream.url(scope.path, scope.query_string), headers, body, status, out_headers, out_body,
-                         seen.operation.spec.operation_id if seen.operation is not None else "", found, _answered_by_proxy(seen, answer, replaced))
+                         seen.operation.operation_id if seen.operation is not None else "", found, _answered_by_proxy(seen, answer, replaced))
             )
 
     async def _answer(
@@ -183,17 +184,3 @@ def _error(code: str, message: str, violations: list[Violation] | None = None) -
     if violations is not None:
         error["violations"] = [violation.as_json() for violation in violations]
     return orjson.dumps({"error": error})
-
-
-async def _read_body(protocol: Any, declared: str | None, limit: int) -> bytes | None:
-    """The whole request body, or None past ``limit`` (in one piece when its length is
-    declared and within the limit: Granian's fast path)."""
-    if declared is not None and declared.isdigit() and int(declared) <= limit:
-        return await protocol()
-    parts, size = [], 0
-    async for chunk in protocol:
-        size += len(chunk)
-        if size > limit:
-            return None
-        parts.append(chunk)
-    return b"".join(parts)
