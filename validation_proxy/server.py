@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from meetings_spec.bodies import declared_length, read_rsgi_body
+from meetings_spec.bodies import DRAIN_LIMIT, declared_length, read_rsgi_body
 from validation_proxy.exchanges import Recorded
 from validation_proxy.inspection import Inspector, Seen, Violation
 from validation_proxy.ledger import ExchangeNote, ViolationLog
@@ -78,7 +78,7 @@ class ProxyApp:
         self._next_id += 1
         exchange_id, started, clock = self._next_id, time.time(), time.perf_counter()  # the id is this request's, whatever comes in meanwhile
         headers = list(scope.headers.items())  # a repeated header comes as often as it was sent
-        body = await read_rsgi_body(protocol, declared_length(scope.headers.get("content-length")), self.options.max_body_bytes)
+        body = await read_rsgi_body(protocol, declared_length(scope.headers.get("content-length")), self.options.max_body_bytes, drain=DRAIN_LIMIT)
         if body is None:
             protocol.response_bytes(413, [*_JSON, ("connection", "close")], _error("body_too_large", f"the proxy reads request bodies up to {self.options.max_body_bytes} bytes"))
             return
