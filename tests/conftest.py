@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from meetings_spec import View, contract_view, load_spec
-from meetings_spec.schemas import SpecValidators
+from reference_validators import SpecValidators
 from lanes import RsgiClient
 from mock_server import create_app
 

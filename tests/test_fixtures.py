@@ -17,7 +17,7 @@ from fixtures_builder.writers import differences, render, write_fixtures
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.refs import SPEC_URI, response_body_pointer, request_body_pointer, spec_registry, RefResolver
 from meetings_spec.rules import operations
-from meetings_spec.schemas import FORMAT_CHECKER
+from reference_validators import FORMAT_CHECKER
 
 FIXTURES = DEFAULT_OUT
 

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from meetings_spec import View, contract_view, load_spec
-from meetings_spec.schemas import SpecValidators
+from reference_validators import SpecValidators
 from test_mock_server_process import SCRIPT, TOKEN, Server, free_port
 
 AUTH = f"Bearer {TOKEN}"

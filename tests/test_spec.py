@@ -13,7 +13,7 @@ from meetings_spec import SPEC_PATH, View, contract_view, load_spec
 from meetings_spec.assumptions import iter_assumptions, readme_block, readme_section
 from meetings_spec.refs import RefResolver, spec_registry
 from meetings_spec.rules import lookup, operations, schema_properties
-from meetings_spec.schemas import FORMAT_CHECKER, SpecValidators, iter_media_examples
+from reference_validators import FORMAT_CHECKER, SpecValidators, iter_media_examples
 from meetings_spec.shapes import flatten
 
 SPEC = load_spec()
