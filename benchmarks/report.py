@@ -43,7 +43,7 @@ PROXIES = Comparison("proxy", PROXY, PRISM_PROXY, ratio=1.5, p99_ms=15.0)
 
 
 @dataclass(frozen=True)
-class Answer:
+class Probe:
     """One request sent outside wrk: its status, the start of its body, and a proxy's violation header (if any)."""
 
     status: int
@@ -58,7 +58,7 @@ class Measured:
 
     first_200_s: float
     loads: dict[str, Result] = field(default_factory=dict)
-    probes: dict[str, Answer] = field(default_factory=dict)
+    probes: dict[str, Probe] = field(default_factory=dict)
     flags_bad_request: bool | None = None
 
 

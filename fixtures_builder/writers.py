@@ -245,7 +245,3 @@ def _remove_if_empty(folder: Path) -> None:
         pass  # not empty (a user's file, say): it stays
 
 
-def differences(files: dict[str, str], target: Path) -> list[str]:
-    """The files a write into ``target`` would create, change or remove (``FolderRefused`` if it
-    would refuse): what ``--check`` reports."""
-    return plan(files, target).changes

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from typing import Generic, Iterable, Iterator, TypeVar
+from typing import Generic, Iterable, Iterator, NamedTuple, TypeVar
 
 Target = TypeVar("Target")
 
@@ -32,15 +32,15 @@ class Kind(enum.Enum):
     NOT_ALLOWED = "not_allowed"  # a known path, another method: 405 naming the allowed ones
 
 
-@dataclass(frozen=True)
-class Match(Generic[Target]):
-    """The table's answer; ``params`` are the template's raw values, as strings."""
+class Match(NamedTuple, Generic[Target]):
+    """The table's answer; ``params`` are the template's raw values, as strings. (A named
+    tuple: one is made for every request to a templated path.)"""
 
     kind: Kind
     template: str  # the path as the table knows it (``/meetings/{id}``)
     allow: str  # the Allow header of the path
     target: Target | None = None
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = {}  # noqa: RUF012 - never mutated
     head: bool = False  # a HEAD answered by GET's target: send no body
 
 

@@ -172,12 +172,6 @@ def operations(spec: dict[str, Any]) -> dict[str, Operation]:
     }
 
 
-def schema_properties(spec: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
-    """Flattened properties of ``components/schemas/<name>``."""
-    refs = RefResolver(spec)
-    return properties({"$ref": f"#/components/schemas/{name}"}, refs)
-
-
 def lookup(document: Any, pointer: str, default: Any = _MISSING) -> Any:
     """The value at a JSON pointer inside a response or request body."""
     node = document

@@ -73,8 +73,8 @@ class MockContext:
         return last
 
 
-Answer = tuple[int, Any]
-Act = Callable[[MockContext, CompiledOperation, Any, Mapping[str, Any]], Answer]
+ActResult = tuple[int, Any]  # the status and the JSON document of an answer
+Act = Callable[[MockContext, CompiledOperation, Any, Mapping[str, Any]], ActResult]
 
 
 def apply_defaults(op: CompiledOperation, body: Mapping[str, Any], scenario: Mapping[str, Any]) -> dict[str, Any]:
@@ -159,7 +159,7 @@ def _wanted(ctx: MockContext, op: CompiledOperation, body: Mapping[str, Any]) ->
     return Wanted(body.get(key_field), fields, identity)
 
 
-def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
     """A create (both of the docs' creates): spend the meeting's minutes, store it, answer it.
 
     What it answers is laid out by the spec: echoed request values and defaults (``x-echo``),
@@ -236,7 +236,7 @@ def _lend(op: CompiledOperation, body: Mapping[str, Any], reused: Mapping[str, A
     return echoes(op, apply_defaults(op, {**body, **lent}, scenario)) if lent else {}
 
 
-def read(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+def read(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
     """A read of a meeting (``GET /meetings/{id}``): what was created, in the read's envelope, or 404."""
     (name, value), = params.items()
     found = ctx.state.meeting(value)
@@ -248,7 +248,7 @@ def read(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str
     return int(op.spec.success_status), assemble(op, {places["meeting"]: meeting})
 
 
-def documented_example(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+def documented_example(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
     """For an operation the docs give no behaviour: its first success example, verbatim."""
     examples = op.spec.examples(op.spec.success_status)
     return int(op.spec.success_status), next(iter(examples.values()), None)

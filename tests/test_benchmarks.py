@@ -17,7 +17,7 @@ from benchmarks import contenders, wrk
 from benchmarks.contenders import UPSTREAM_BALANCE
 from benchmarks.loads import READ, documented_create
 from benchmarks.report import (
-    MOCK, MOCKS, PRISM, PRISM_PROXY, PROXIES, PROXY, Answer, Measured, as_json, missed_targets, notes, ratios, table,
+    MOCK, MOCKS, PRISM, PRISM_PROXY, PROXIES, PROXY, Probe, Measured, as_json, missed_targets, notes, ratios, table,
 )  # fmt: skip
 from benchmarks.run import parse_args
 from benchmarks.tools import SetupError
@@ -42,7 +42,7 @@ def _result(rps: float, p99_ms: float, status_errors: int = 0) -> Result:
 
 
 def _measured(first_200_s: float, get: Result, post: Result, flags: bool | None = None) -> Measured:
-    probes = {GET: Answer(200, "{}"), POST: Answer(200, "{}")}
+    probes = {GET: Probe(200, "{}"), POST: Probe(200, "{}")}
     return Measured(first_200_s, {GET: get, POST: post}, probes, flags)
 
 
@@ -97,8 +97,8 @@ def test_results_json_has_one_entry_per_part_with_its_ratios_and_verdict() -> No
 
 def test_notes_say_what_lies_behind_odd_figures() -> None:
     measured = _measured(0.5, _result(3000, 9.0), _result(1000, 9.0, 50), flags=False)
-    measured.probes[POST] = Answer(402, '{"error":"insufficient minutes"}')
-    measured.probes[GET] = Answer(200, "{}", "1")
+    measured.probes[POST] = Probe(402, '{"error":"insufficient minutes"}')
+    measured.probes[GET] = Probe(200, "{}", "1")
     assert notes({PROXY: measured}) == [
         f"note: {PROXY} flagged the documented {GET}: 1",
         f'note: after its run, {PROXY} answered {POST} with 402: {{"error":"insufficient minutes"}}',

@@ -23,7 +23,7 @@ from validation_proxy.exchanges import Recorded
 from validation_proxy.inspection import Inspector, Seen, Violation
 from validation_proxy.ledger import ExchangeNote, ViolationLog
 from validation_proxy.redaction import credentials_of, redactor_for
-from validation_proxy.upstream import Answer, Upstream, UpstreamFailure
+from validation_proxy.upstream import UpstreamAnswer, Upstream, UpstreamFailure
 
 log = logging.getLogger("waterrai-proxy")
 
@@ -104,7 +104,7 @@ class ProxyApp:
 
     async def _answer(
         self, scope: Any, seen: Seen, headers: list[tuple[str, str]], body: bytes
-    ) -> tuple[tuple[Answer, list[Violation]] | None, tuple[int, list[tuple[str, str]], bytes] | None]:
+    ) -> tuple[tuple[UpstreamAnswer, list[Violation]] | None, tuple[int, list[tuple[str, str]], bytes] | None]:
         """The upstream's answer with its violations, and what replaces it (None: nothing)."""
         if self.options.errors and seen.violations:
             return None, (400, _JSON, _error("contract_violation", "the request breaks the API description; it was not forwarded", seen.violations))
