@@ -19,6 +19,7 @@ An id given twice is refused when this module is imported.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -26,6 +27,7 @@ from spec_diff.model import Level
 from spec_diff.normal import DOCUMENTATION
 
 BREAKING, POSSIBLY_BREAKING, COMPATIBLE = Level.BREAKING, Level.POSSIBLY_BREAKING, Level.COMPATIBLE
+_ID = re.compile(r"[a-z][A-Za-z]*(-[A-Za-z]+)*")
 
 
 class Family(enum.Enum):
@@ -103,8 +105,8 @@ class Catalogue:
         if rule.id in self._rules:
             raise DuplicateRule(f"rule id {rule.id!r} is declared twice ({self._rules[rule.id].description!r} "
                                 f"and {rule.description!r}): give one of them another id")
-        if not rule.id or rule.id != rule.id.strip() or " " in rule.id:
-            raise ValueError(f"rule id {rule.id!r}: an id is one word of letters and dashes")
+        if not _ID.fullmatch(rule.id):
+            raise ValueError(f"rule id {rule.id!r}: an id is words of letters joined by dashes")
         if not rule.description or "\n" in rule.description:
             raise ValueError(f"rule {rule.id}: its description must be one line")
         self._rules[rule.id] = rule

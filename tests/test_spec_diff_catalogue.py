@@ -29,11 +29,17 @@ def test_an_id_declared_twice_is_refused() -> None:
     assert [rule.id for rule in catalogue] == ["thing-removed", "request-thing-added", "response-thing-added"]
 
 
-def test_a_variant_names_a_rule_declared_before_it() -> None:
+def test_a_rule_is_refused_unless_declared_whole() -> None:
     catalogue = Catalogue()
-    with pytest.raises(ValueError, match="thing-removed"):
+    with pytest.raises(ValueError, match="thing-removed"):  # a variant names a rule declared before it
         catalogue.add(Rule("optional-thing-removed", Level.COMPATIBLE, Family.PATHS, "an optional thing removed",
                            variant_of="thing-removed"))
+    for bad_id in ("thing removed", "thing-", "", "Thing-removed"):
+        with pytest.raises(ValueError, match="words of letters"):
+            catalogue.rule(bad_id, Level.COMPATIBLE, Family.PATHS, "an id a report could not quote as one word")
+    with pytest.raises(ValueError, match="one line"):
+        catalogue.rule("thing-moved", Level.COMPATIBLE, Family.PATHS, "two\nlines")
+    assert len(catalogue) == 0
 
 
 def test_a_finding_of_a_rule_outside_the_catalogue_is_refused() -> None:
