@@ -236,6 +236,13 @@ def _null_not_defaulted(method: str, path: str, body: Any) -> Any:
     return _NULL_READ(method, path, body)
 
 
+def _refuses_a_documented_null(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    """Refuses the null the docs list as max_participants' value ("default: null - unlimited")."""
+    if isinstance(body, dict) and "max_participants" in body and body["max_participants"] is None:
+        return 422, {"detail": "max_participants may not be null"}
+    return status, answer
+
+
 def _accepts_unknown_enum(method: str, path: str, body: Any) -> Any:
     if isinstance(body, dict) and body.get("meeting_type") not in (None, "regular", "end-user"):
         return {k: v for k, v in body.items() if k != "meeting_type"}
@@ -298,6 +305,7 @@ BROKEN: dict[str, Breakage] = {
     "bad timestamp": Breakage({"on_answer": _answer(_bad_timestamp, CREATE)}, ("Response violates schema", "date-time"), "test_documented_requests", ("test_documented_requests",)),
     "null echoed back as null": Breakage({"on_request": _NULL_READ, "on_answer": _null_echoed}, ("Spec rule broken (default)", "Spec rule broken (x-default-from)", "was sent as null, which reads as omitted"), "test_null_values.py::test_a_null_the_docs_are_silent_on_is_refused_or_read_as_not_given[createDynamicMeeting.person_name]", ("test_null_values",)),
     "null read without its default": Breakage({"on_request": _null_not_defaulted}, ("Spec rule broken (default)", "meeting_type omitted comes back as its default 'regular'", "meeting_type was sent as null, which reads as omitted"), "test_null_values.py::test_a_null_the_docs_are_silent_on_is_refused_or_read_as_not_given[createMeeting.meeting_type]", ("test_null_values",)),
+    "documented null refused": Breakage({"on_answer": _refuses_a_documented_null}, ("accepted_with_2xx", "answered 422"), "test_null_values.py::test_a_documented_null_is_accepted", ("test_null_values",)),
     "bad enum accepted": Breakage({"on_request": _accepts_unknown_enum}, ("Schema-violating request accepted", "meeting_type"), "test_generated", ("test_generated",)),
     "500 on some input": Breakage({"on_answer": _crashes_on_cartesia}, ("Server error",), "test_documented_requests", ("test_documented_requests",)),
     **{
