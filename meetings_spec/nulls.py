@@ -28,6 +28,7 @@ from meetings_spec.refs import JSON, RefResolver, canonical_pointer, escape_segm
 from meetings_spec.shapes import flatten
 from meetings_spec.views import iter_operations
 
+
 def silent_null_fields(refs: RefResolver, body_pointer: str) -> frozenset[str]:
     """The optional fields of the request body written at ``body_pointer`` whose schema does not
     take null: where a null is for the server to refuse or to read as not given."""
