@@ -6,7 +6,9 @@ requirement, path parameters, the request body, and the body of every declared a
 jsonschema-rs, and builds the routing table of the API's paths. Then, on every exchange:
 
 - ``check_request`` -> ``RequestCheck``: the problems of a request (credentials, path
-  parameters, media type, JSON, schema), its typed path parameters and its JSON document;
+  parameters, media type, JSON, schema), its typed path parameters and its JSON document; in
+  the lenient view a null the docs are silent on is read as the field not given
+  (``meetings_spec.nulls``): the server may refuse it or take it, so it is no problem;
 - ``check_response`` -> ``ResponseCheck``: the problems of an answer (an undeclared status,
   its media type, JSON, schema) and its JSON document.
 
@@ -28,6 +30,7 @@ import jsonschema_rs
 
 from meetings_spec.bodies import NotJson, decoded, is_json, media_type, parse_json
 from meetings_spec.judge import ABSENT
+from meetings_spec.nulls import read_as_omitted
 from meetings_spec.problems import NOTHING, Part, Problem, clip, shown
 from meetings_spec.refs import JSON, SPEC_URI, keyed, request_body_pointer, response_body_pointer
 from meetings_spec.routing import RouteTable
@@ -135,8 +138,10 @@ class Contract:
         if op.body_validator is not None and body is not None:
             document, found = _request_document(content_type, body)
             problems += found
-            if document is not ABSENT and not op.body_validator.is_valid(document):
-                problems += schema_problems(op.body_validator, document, "body")
+            if document is not ABSENT:
+                judged = read_as_omitted(document, op.model.silent_nulls) if self.view is View.LENIENT else document
+                if not op.body_validator.is_valid(judged):
+                    problems += schema_problems(op.body_validator, judged, "body")
         return RequestCheck(problems, parameters, document)
 
     # ------------------------------------------------------------------ answers
