@@ -174,11 +174,9 @@ class Core:
             chosen = self.plan(prefer)
         except ApiError as error:
             return self.error(error, cors, match.head)
-
-        def then() -> Outcome:
-            return self._operation(target, match, request, body, prefer, chosen.fault, cors)
-
-        return Delayed(chosen.delay_s, then) if chosen.delay_s else then()
+        if chosen.delay_s:
+            return Delayed(chosen.delay_s, lambda: self._operation(target, match, request, body, prefer, chosen.fault, cors))
+        return self._operation(target, match, request, body, prefer, chosen.fault, cors)
 
     def finished(self, method: str, path: str, remote: str, status: int, seconds: float, note: str = "") -> None:
         """Log and journal a request once its outcome was carried out (status 0: none sent)."""

@@ -116,14 +116,14 @@ async def _break(fault: str, scope: Any, protocol: Any) -> str:
 
 
 def _header_getter(headers: Any) -> Callable[[str], str | None]:
-    """Headers by lower-case name; a header sent several times reads as one comma-separated
-    list (RFC 9110), as ``Prefer`` must (RFC 7240)."""
+    """Headers by lower-case name; ``Prefer``, a list (RFC 7240), sent several times reads as
+    one comma-separated list, as a WSGI server joins any repeated header."""
 
     def header(name: str) -> str | None:
+        if name != "prefer":
+            return headers.get(name)
         values = headers.get_all(name)
-        if not values:
-            return None
-        return values[0] if len(values) == 1 else ", ".join(values)
+        return ", ".join(values) if values else None
 
     return header
 

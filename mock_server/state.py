@@ -122,6 +122,16 @@ class Limits:
     recent_requests: int
 
 
+class _ThreadState(threading.local):
+    """What each thread keeps of the state: its connection, lock file and shared transaction.
+    Class attributes are the defaults, so that reading an unset one is a plain lookup."""
+
+    connection: sqlite3.Connection | None = None
+    lock_file: Any = None
+    schedule: Callable[[Callable[[], None]], object] | None = None
+    turn: "_Turn | None" = None
+
+
 @dataclass
 class _Turn:
     """The write transaction that the creates of one turn of the event loop share."""
@@ -185,14 +195,14 @@ class State:
         self.path = path
         self.limits = limits
         self._durable = durable
-        self._local = threading.local()
+        self._local = _ThreadState()
         # Old meetings go in batches, not one per create: at most 1% over the limit.
         self._prune_every = max(1, min(64, limits.max_meetings // 100))
 
     # -- connections -------------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
+        connection = self._local.connection
         if connection is None:
             connection = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=True)
             connection.execute("PRAGMA journal_mode=WAL")
@@ -204,7 +214,7 @@ class State:
     def _writer_lock(self) -> int:
         """This thread's descriptor of the lock file that writers queue on (held by a file
         object, so that it is closed with the state, not leaked, if nobody calls ``close``)."""
-        lock_file = getattr(self._local, "lock_file", None)
+        lock_file = self._local.lock_file
         if lock_file is None:
             lock_file = os.fdopen(os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600), "r+b", buffering=0)
             self._local.lock_file = lock_file
@@ -251,12 +261,12 @@ class State:
 
     def in_shared_transaction(self) -> bool:
         """Whether this thread's creates have a shared transaction open (answers must wait)."""
-        return getattr(self._local, "turn", None) is not None
+        return self._local.turn is not None
 
     def after_commit(self, callback: Callable[[BaseException | None], None]) -> bool:
         """Call ``callback`` once this thread's shared transaction has ended: with None once it
         is committed, or with the error that lost it. False, and no call, when none is open."""
-        turn: _Turn | None = getattr(self._local, "turn", None)
+        turn: _Turn | None = self._local.turn
         if turn is None:
             return False
         turn.waiters.append(callback)
@@ -265,7 +275,7 @@ class State:
     def commit(self) -> None:
         """Commit this thread's shared transaction now, if one is open (before another write,
         an admin request, or when the loop stops). A failure goes to its waiters, not here."""
-        turn: _Turn | None = getattr(self._local, "turn", None)
+        turn: _Turn | None = self._local.turn
         if turn is not None:
             self._end_turn(turn, None)
 
@@ -273,13 +283,13 @@ class State:
     def _create_transaction(self) -> Iterator[tuple[sqlite3.Connection, _Turn | None]]:
         """Where a create writes: this thread's shared transaction (opened, and its commit
         scheduled, by the turn's first create) when creates share one, else one of its own."""
-        schedule = getattr(self._local, "schedule", None)
+        schedule = self._local.schedule
         if schedule is None:
             with self._write() as db:
                 yield db, None
             return
         connection = self._connection()
-        turn: _Turn | None = getattr(self._local, "turn", None)
+        turn: _Turn | None = self._local.turn
         if turn is None:
             turn = self._local.turn = _Turn(self._begin(connection))
             try:
@@ -298,7 +308,7 @@ class State:
     def _end_turn(self, turn: _Turn, error: BaseException | None) -> None:
         """Commit the turn's transaction (roll it back if ``error``, or if the COMMIT fails),
         free the writer lock, and tell every waiter how it ended. Ends a turn once."""
-        if getattr(self._local, "turn", None) is not turn:
+        if self._local.turn is not turn:
             return
         self._local.turn = None
         connection = self._connection()
@@ -332,11 +342,11 @@ class State:
         it once the state is prepared, so that no process holds the state file it no longer uses
         (and no worker inherits an open SQLite connection across the fork)."""
         self.commit()
-        connection = getattr(self._local, "connection", None)
+        connection = self._local.connection
         if connection is not None:
             self._local.connection = None
             connection.close()
-        lock_file = getattr(self._local, "lock_file", None)
+        lock_file = self._local.lock_file
         if lock_file is not None:
             self._local.lock_file = None
             lock_file.close()
