@@ -76,7 +76,7 @@ class _WhyStopped:
         import pytest
 
         if isinstance(error, pytest.UsageError) and self.usage is None:
-            self.usage = self._usage_reason(" ".join(str(arg) for arg in error.args) if len(error.args) > 1 else str(error))
+            self.usage = self._usage_reason(str(error))
 
     @hookimpl(wrapper=True)
     def pytest_cmdline_parse(self) -> Any:

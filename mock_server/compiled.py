@@ -172,6 +172,9 @@ def compile_operations(document: dict[str, Any]) -> dict[str, CompiledOperation]
     """Every operation of one view of the spec, compiled: the mock serves the strict view; a
     validation proxy holds traffic to the lenient one with the same request checks."""
     with reading(document, "/paths", "its operations"):
+        for path, method, operation in iter_operations(document):
+            if not isinstance(operation, dict) or not isinstance(operation.get("operationId"), str):
+                raise SpecError("an operation needs an operationId (the kit names each operation by it)", pointer=pointer_of("paths", path, method))
         found = operations(document)
         registry = jsonschema_rs.Registry([(SPEC_URI, document)])
         bearer_schemes = {

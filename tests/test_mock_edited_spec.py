@@ -74,6 +74,12 @@ def test_a_plain_openapi_file_is_told_what_it_lacks_and_where_to_copy_it_from(tm
     assert f"Copy that block from the kit's spec, {SPEC_PATH} (line {kit_line})" in message
 
 
+def test_an_operation_without_its_operation_id_is_named(tmp_path: Path) -> None:
+    path, line = _edited(tmp_path, "    post:\n      operationId: createMeeting\n", "    post:\n")
+    message = _refusal(path)
+    assert message == f"{path}, line {line}, at /paths/~1meetings/post: an operation needs an operationId (the kit names each operation by it)"
+
+
 def test_a_limit_the_mock_cannot_use_is_named_with_its_line(tmp_path: Path) -> None:
     path, line = _edited(tmp_path, "    max_meetings: 10000\n", "    max_meetings: lots\n")
     assert _refusal(path) == f"{path}, line {line}, at /x-mock/limits/max_meetings: x-mock.limits.max_meetings must be a whole number of at least 1, not 'lots'"
