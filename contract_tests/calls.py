@@ -46,14 +46,17 @@ def skip_if_budget_spent(method: str, done: str = "") -> None:
         pytest.skip(f"the write budget (--max-creates {run.settings.max_creates}) is spent{done}: the rest could not run")
 
 
-def send(case: Any, *, extra: Sequence[Any] = (), documented: bool = False, **kwargs: Any) -> Sent:
-    """Call and validate ``case``. Skips the test (never passes it) if the write budget is spent."""
+def send(case: Any, *, extra: Sequence[Any] = (), documented: bool = False, refusable: bool = False, **kwargs: Any) -> Sent:
+    """Call and validate ``case``. Skips the test (never passes it) if the write budget is spent.
+
+    A ``documented`` request must be accepted with a 2xx, unless it is ``refusable`` (what it
+    holds is for the server to refuse or to accept); its answer is judged as documented."""
     __tracebackhide__ = True  # the report is schemathesis's account of the failure, not our frames
     skip_if_budget_spent(case.method)
     op = target().operation_of(case)
     seen: list[Finding] = []
     found = rule_checks(op, documented=documented, seen=seen) + list(extra)
-    if documented:
+    if documented and not refusable:
         found.append(accepted_with_2xx)
     with reported(op, case):
         response = case.call_and_validate(additional_checks=found, **kwargs)

@@ -20,7 +20,7 @@ Check = Callable[[Any, Any, Any], None]
 
 #: Every check the suite adds to schemathesis's own, by name; tests/ holds a broken server that
 #: each of them catches.
-SUITE_CHECKS = ("spec_rules", "accepted_with_2xx", "refused_without_a_valid_token", "mistyped_value_refused")
+SUITE_CHECKS = ("spec_rules", "accepted_with_2xx", "refused_without_a_valid_token", "mistyped_value_refused", "null_refused")
 
 
 def exchange_of(op: Operation, case: Any, response: Any, *, documented: bool) -> Exchange:

@@ -1,7 +1,8 @@
 """The spec as schemathesis sees it for this run: the lenient or strict view, and its settings.
 
 Lenient (the default) holds a server to what the docs promise: a create may answer 200 or 201,
-bad input any 4xx with any body, and values the docs say nothing about may be refused.
+bad input any 4xx with any body, and values the docs say nothing about may be refused (a null
+for an optional field, too, or read as the field not given: ``meetings_spec.nulls``).
 Strict adds every assumption the spec marks, for a server we own, such as the mock.
 """
 
@@ -22,6 +23,7 @@ from contract_tests.requests_from_docs import minimal
 from contract_tests.settings import TOKEN_PLACEHOLDER, RunSettings
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.judge import Judge
+from meetings_spec.nulls import tolerating_nulls
 from meetings_spec.rules import Operation, operations
 
 
@@ -114,7 +116,10 @@ class Target:
             del options["headers"]
             options["output"]["sanitization"] = {"enabled": False}
         # schemathesis shares one config between schemas loaded from the same config object
-        schema = schemathesis.openapi.from_dict(copy.deepcopy(self.spec), config=SchemathesisConfig.from_dict(options))
+        # lenient: a null the docs are silent on is valid input (refused or read as not given),
+        # so schemathesis's negative data must never count it as invalid
+        document = copy.deepcopy(self.spec) if self.settings.strict else tolerating_nulls(self.spec)
+        schema = schemathesis.openapi.from_dict(document, config=SchemathesisConfig.from_dict(options))
         scenario_id = self.settings.scenario_id
 
         def aim_at_known_scenario(case: Any) -> Any:

@@ -3,7 +3,8 @@
 Frameworks turn the string ``"456"`` into 456, ``"true"``, ``"yes"``, ``"1"`` or 1 into true,
 ``""`` into null, a float into an integer, a one-item list into its item. A server that accepts
 such a value for a documented field breaks the contract (the docs give each field's type), and
-random generation rarely hits these exact forms. So each typed field of each documented request
+random generation rarely hits these exact forms. (A null for an optional field is no wrong type
+in lenient mode: ``test_null_values`` holds what a server may do with it.) So each typed field of each documented request
 is sent in each form, one field at a time on top of a valid documented request. Any 4xx passes;
 a 2xx fails, naming the field and the form.
 """
@@ -54,6 +55,12 @@ def _valid(field: RequestField, docs: dict[str, Any], kind: str) -> Any:
     return _SAMPLES[kind]
 
 
+def _null_may_be_read_as_omitted(op: Operation, name: str) -> bool:
+    """Lenient: a null the docs are silent on may be read as not given (``test_null_values``
+    judges it); strict: the mock's assumption holds, a null is refused like any wrong type."""
+    return not RUN.settings.strict and name in op.silent_nulls
+
+
 def mistyped(op: Operation) -> Iterator[tuple[str, str, Any]]:
     """``(field, form, value)`` for each typed field and each form that is wrong for it."""
     docs = docs_example(op, RUN.settings.scenario_id)
@@ -67,8 +74,9 @@ def mistyped(op: Operation) -> Iterator[tuple[str, str, Any]]:
             if kind not in applies:
                 continue
             value = make(valid)
-            if not (value is None and "null" in _types(field)):
-                yield name, form, value
+            if value is None and ("null" in _types(field) or _null_may_be_read_as_omitted(op, name)):
+                continue
+            yield name, form, value
         enum = field.schema.get("enum", [])
         if isinstance(valid, str) and valid in enum and valid.swapcase() not in enum:
             yield name, "the value in another case", valid.swapcase()

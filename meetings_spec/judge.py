@@ -18,10 +18,11 @@ import enum
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
+from meetings_spec.nulls import nulls_in, read_as_omitted
 from meetings_spec.rules import Operation, RequestField, lookup, operations
 
 #: What an exchange holds where a body was not sent or is not JSON.
@@ -492,14 +493,24 @@ class Judge:
         self._lock = threading.Lock()
 
     def judge(self, exchange: Exchange) -> list[Finding]:
-        """Every finding of every rule on one exchange, in the spec's order; remembers it."""
+        """Every finding of every rule on one exchange, in the spec's order; remembers it.
+
+        A null the docs are silent on reads as the field not given (``meetings_spec.nulls``): a
+        server that accepted it must answer as for the field omitted, and a broken rule says so."""
+        silent = exchange.operation.silent_nulls
+        nulls = nulls_in(exchange.request_body, silent)
+        if nulls:
+            exchange = replace(exchange, request_body=read_as_omitted(exchange.request_body, silent))
         with self._lock:
             findings = []
             for rule in self.rules.get(exchange.operation.operation_id, []):
                 finding = rule.judge(exchange, self._memory)
                 if finding is not None:
                     findings.append(finding)
-            return findings
+        if nulls:
+            note = f" ({', '.join(nulls)} {'were' if len(nulls) > 1 else 'was'} sent as null, which reads as omitted)"
+            findings = [replace(f, message=f.message + note) if f.outcome is Outcome.FAILED else f for f in findings]
+        return findings
 
     def named_rules(self) -> Iterable[RuleInstance]:
         """Every rule that can pass or fail (not the bookkeeping ones), in the spec's order."""

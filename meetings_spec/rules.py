@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from meetings_spec.refs import JSON, RefResolver
+from meetings_spec.nulls import silent_null_fields
+from meetings_spec.refs import JSON, RefResolver, request_body_pointer
 from meetings_spec.shapes import flatten, properties, walk
 from meetings_spec.views import iter_operations
 
@@ -118,6 +119,14 @@ class Operation:
         if self.request_schema is None:
             return ()
         return tuple(flatten(self.request_schema, self.refs).get("required", ()))
+
+    @cached_property
+    def silent_nulls(self) -> frozenset[str]:
+        """Optional request fields whose schema takes no null: a null there is the server's to
+        refuse, or to read as the field not given (``meetings_spec.nulls``)."""
+        if self.request_schema is None:
+            return frozenset()
+        return silent_null_fields(self.refs, request_body_pointer(self.refs, self.path, self.method))
 
     @cached_property
     def parameters(self) -> list[dict[str, Any]]:

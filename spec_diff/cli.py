@@ -3,6 +3,7 @@
     waterrai-spec diff OLD NEW      compare two OpenAPI 3.1 files (paths, or git:REF:PATH)
     waterrai-spec check             compare the spec with its latest release (make spec-check)
     waterrai-spec release           keep the spec as a release (make release-spec)
+    waterrai-spec rules             list the rules a diff applies, with their levels
 
 Exit status: 0 nothing at or above ``--fail-on``, 1 something is, 2 an input cannot be read.
 """
@@ -15,10 +16,11 @@ from pathlib import Path
 
 from meetings_spec.files import write_atomically
 from meetings_spec.loader import default_spec_path
+from spec_diff.catalogue import CATALOGUE
 from spec_diff.engine import diff_specs
 from spec_diff.model import Level
 from spec_diff.release import check, release
-from spec_diff.report import FORMATS, Report, render
+from spec_diff.report import FORMATS, RULES_FORMATS, Report, render, render_rules
 from spec_diff.source import InputError, display_path, read_source
 
 EXIT_UNREADABLE = 2
@@ -54,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Copy the spec to RELEASED/<info.version>.yaml, once it passes check. A release is never rewritten.",
     )
     _release_options(keep)
+
+    listing = commands.add_parser(
+        "rules", help="list the rules a diff applies",
+        description="List every rule waterrai-spec diff applies: its id (as reports name it), its level, its family "
+                    "and what it means. A change found only in the spec's strict view is reported at most possibly "
+                    "breaking, whatever its rule's level.",
+    )
+    listing.add_argument("--format", choices=RULES_FORMATS, default="text", help="text (default) or json")
     return parser
 
 
@@ -74,6 +84,9 @@ def _release_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "rules":
+        sys.stdout.write(render_rules(CATALOGUE, args.format))
+        return 0
     try:
         if args.command == "release":
             spec = args.spec or display_path(str(default_spec_path()))

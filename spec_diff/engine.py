@@ -16,7 +16,8 @@ from referencing.exceptions import Unresolvable
 
 from meetings_spec.refs import RefResolver, escape_segment, keyed
 from meetings_spec.views import HTTP_METHODS, View as SpecView, contract_view
-from spec_diff.document_diff import DocumentDiff
+from spec_diff.catalogue import CATALOGUE
+from spec_diff.checks import compare_documents
 from spec_diff.model import Change, Level, View
 from spec_diff.place import Findings
 from spec_diff.source import InputError
@@ -29,32 +30,38 @@ def diff_specs(old: dict[str, Any], new: dict[str, Any], labels: tuple[str, str]
     """
     check_document(old, labels[0])
     check_document(new, labels[1])
-    lenient = DocumentDiff(contract_view(old, SpecView.LENIENT), contract_view(new, SpecView.LENIENT)).run()
-    strict = DocumentDiff(contract_view(old, SpecView.STRICT), contract_view(new, SpecView.STRICT)).run()
+    lenient = compare_documents(contract_view(old, SpecView.LENIENT), contract_view(new, SpecView.LENIENT))
+    strict = compare_documents(contract_view(old, SpecView.STRICT), contract_view(new, SpecView.STRICT))
     return sorted(merge_views(lenient, strict), key=lambda change: -change.level)
 
 
 def merge_views(lenient: Findings, strict: Findings) -> list[Change]:
     """Lenient findings at their level; strict-only findings lowered to at most possibly breaking.
 
-    A finding is the same in both views when its rule and place are (once per place, whatever
-    the wording). One seen in a single view says which, when the other view has that part too
-    (a response that exists only in the lenient view, such as a tolerated 201, goes unremarked).
+    A finding is the same in both views when its change and place are (once per place, whatever
+    the wording; a rule and its variants name one change, ``spec_diff.catalogue.Rule.change``).
+    One seen in a single view says which, when the other view has that part too (a response that
+    exists only in the lenient view, such as a tolerated 201, goes unremarked).
     """
-    in_strict = {change.key[:4] for change in strict.changes}
+    in_strict = {same_change(change) for change in strict.changes}
 
     def lenient_only(change: Change) -> bool:
-        return (change.view is View.BOTH and change.key[:4] not in in_strict
+        return (change.view is View.BOTH and same_change(change) not in in_strict
                 and (change.where, change.part) in strict.compared)
 
     merged = [change.in_view(View.LENIENT) if lenient_only(change) else change for change in lenient.changes]
-    seen = {change.key[:4] for change in lenient.changes}
+    seen = {same_change(change) for change in lenient.changes}
     for change in strict.changes:
-        if change.key[:4] in seen:
+        if same_change(change) in seen:
             continue
-        seen.add(change.key[:4])
+        seen.add(same_change(change))
         merged.append(change.in_view(View.STRICT, min(change.level, Level.POSSIBLY_BREAKING)))
     return merged
+
+
+def same_change(change: Change) -> tuple[str, str, str, str]:
+    """What makes two views' findings one: the change their rules name, and its place."""
+    return (CATALOGUE[change.rule].change, change.where, change.part, change.field)
 
 
 def check_document(document: dict[str, Any], label: str) -> None:

@@ -51,7 +51,7 @@ class Change:
     """One difference between OLD and NEW, where it shows, and what it means for a client."""
 
     level: Level
-    rule: str  # stable id of the kind of change, e.g. ``request-property-became-required``
+    rule: str  # id of its rule in ``spec_diff.catalogue``, e.g. ``request-property-became-required``
     where: str  # the operation (``POST /meetings``) or another part of the document (``servers``)
     part: str  # ``request body``, ``response 200 body``, ``parameter id (path)``, ``security``...
     field: str  # dotted path inside the part (``data.end_user.email``); empty for the part itself

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spec_diff.model import Change, Level, View
+from spec_diff.catalogue import CATALOGUE, Directed, Rule
+from spec_diff.model import Change, View
 
 REQUEST = "request"
 RESPONSE = "response"
@@ -34,13 +35,9 @@ class Place:
     def is_request(self) -> bool:
         return self.direction == REQUEST
 
-    def narrower(self) -> Level:
-        """NEW allows fewer values than OLD here: breaks a client that sends them, not one that receives."""
-        return Level.BREAKING if self.is_request else Level.COMPATIBLE
-
-    def wider(self) -> Level:
-        """NEW allows more values than OLD here: breaks a client that receives them, not one that sends."""
-        return Level.COMPATIBLE if self.is_request else Level.BREAKING
+    def rule(self, rule: Rule | Directed) -> Rule:
+        """``rule`` itself, or of a pair the one for the side this place is on."""
+        return rule.on(request=self.is_request) if isinstance(rule, Directed) else rule
 
     def now(self, what: str) -> str:
         """``now accepts X`` (request) or ``may now answer X`` (response)."""
@@ -61,8 +58,7 @@ class Findings:
 
     def add(
         self,
-        level: Level,
-        rule: str,
+        rule: Rule | Directed,
         place: Place,
         message: str,
         new_pointer: str | None = None,
@@ -70,7 +66,9 @@ class Findings:
         *,
         view: View = View.BOTH,
     ) -> None:
-        change = Change(level, rule, place.where, place.part, place.field, message,
+        """Record a change of kind ``rule`` (a catalogue entry: its level is the rule's) at ``place``."""
+        found = CATALOGUE.check(place.rule(rule))
+        change = Change(found.level, found.id, place.where, place.part, place.field, message,
                         new_pointer, old_pointer, view)
         if change.key not in self._seen:
             self._seen.add(change.key)

@@ -8,10 +8,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from spec_diff.catalogue import Catalogue, Family
 from spec_diff.model import Change, Level
 from spec_diff.source import SpecSource
 
 FORMATS = ("text", "json", "markdown", "junit", "github")
+RULES_FORMATS = ("text", "json")
 _GITHUB_COMMAND = {Level.BREAKING: "error", Level.POSSIBLY_BREAKING: "warning", Level.COMPATIBLE: "notice"}
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -174,6 +176,36 @@ def github(report: Report) -> str:
     if report.verdict:
         lines.append(f"::notice title=waterrai-spec check::{_gh_data(report.verdict)}")
     return "\n".join(lines) + "\n"
+
+
+def render_rules(catalogue: Catalogue, fmt: str) -> str:
+    """The catalogue for users (``waterrai-spec rules``), as ``oasdiff checks`` lists its own."""
+    return rules_json(catalogue) if fmt == "json" else rules_text(catalogue)
+
+
+def rules_text(catalogue: Catalogue) -> str:
+    """The rules by family, one a line: id, level, what it means."""
+    width = max(len(rule.id) for rule in catalogue)
+    level_width = max(len(level.label) for level in Level)
+    lines = [f"waterrai-spec diff applies {len(catalogue)} rules, in {len(Family)} families. "
+             "A change found only in the spec's strict view is reported at most possibly breaking."]
+    for family in Family:
+        rules = [rule for rule in catalogue if rule.family is family]
+        if not rules:
+            continue
+        lines += ["", f"{family.label.upper()} ({len(rules)}): {family.summary}"]
+        lines += [f"  {rule.id:<{width}}  {rule.level.label:<{level_width}}  {rule.description}" for rule in rules]
+    return "\n".join(lines) + "\n"
+
+
+def rules_json(catalogue: Catalogue) -> str:
+    document = {
+        "levels": [level.label for level in reversed(Level)],
+        "families": [{"family": family.label, "summary": family.summary} for family in Family],
+        "rules": [{"id": rule.id, "level": rule.level.label, "family": rule.family.label,
+                   "description": rule.description} for rule in catalogue],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _cell(value: str) -> str:

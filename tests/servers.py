@@ -21,7 +21,8 @@ AnswerRewrite = Callable[[str, str, Json, int, Json], tuple[int, Json]]  # (...,
 
 
 class Rewriting:
-    """WSGI middleware: let ``on_request`` change the JSON body sent in, ``on_answer`` the JSON answer."""
+    """WSGI middleware: let ``on_request`` change the JSON body sent in, ``on_answer`` the JSON
+    answer (shown the body as the client sent it)."""
 
     def __init__(
         self,
@@ -35,7 +36,7 @@ class Rewriting:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         raw = request.get_data()
-        body = _json_or(raw)
+        body = sent = _json_or(raw)
         if self.on_request is not None and body is not _NOT_JSON:
             body = self.on_request(request.method, request.path, body)
             raw = json.dumps(body).encode()
@@ -50,7 +51,7 @@ class Rewriting:
         )
         status, answer = inner.status_code, _json_or(inner.get_data())
         if self.on_answer is not None and answer is not _NOT_JSON:
-            status, answer = self.on_answer(request.method, request.path, body, status, answer)
+            status, answer = self.on_answer(request.method, request.path, sent, status, answer)
             data = json.dumps(answer).encode()
         else:
             data = inner.get_data()
@@ -114,6 +115,13 @@ def _field_schemas() -> dict[str, dict[str, dict[str, Any]]]:
     return {op.path: {name: field.schema for name, field in op.request_fields.items()} for op in ops if op.request_schema}
 
 
+def _required_fields() -> dict[str, tuple[str, ...]]:
+    from meetings_spec import View, contract_view, load_spec
+    from meetings_spec.rules import operations
+
+    return {op.path: op.required_fields for op in operations(contract_view(load_spec(), View.LENIENT)).values()}
+
+
 def _types(schema: dict[str, Any]) -> set[str]:
     kind = schema.get("type", [])
     return {kind} if isinstance(kind, str) else set(kind)
@@ -135,7 +143,6 @@ COERCIONS: dict[str, Coercion] = {
     "numbers read as text": lambda v, s: str(v) if "string" in _types(s) and type(v) in (int, float) else v,
     "one-item lists unwrapped": lambda v, s: v[0] if isinstance(v, list) and len(v) == 1 and "array" not in _types(s) else v,
     "empty strings read as null": lambda v, s: (None if "null" in _types(s) else _OMIT) if v == "" and "string" not in _types(s) else v,
-    "null read as omitted": lambda v, s: _OMIT if v is None and "null" not in _types(s) else v,
     "enums matched in any case": lambda v, s: next((e for e in s.get("enum", []) if isinstance(v, str) and e.lower() == v.lower()), v),
     "JSON text read as objects": lambda v, s: json.loads(v) if "object" in _types(s) and isinstance(v, str) and v.startswith("{") else v,
 }
@@ -152,6 +159,36 @@ def coercing(name: str) -> RequestRewrite:
             return body
         read = {key: coerce(value, schemas[key]) if key in schemas else value for key, value in body.items()}
         return {key: value for key, value in read.items() if value is not _OMIT}
+
+    return on_request
+
+
+# ------------------------------------------------------------------ null read as "not given"
+
+#: Servers that read a null the way many frameworks do, as the field not given, where the
+#: field's type has no null (the spec's own ``meetings_spec.nulls`` is not used here: these are
+#: what a server written from the docs alone does). The docs are silent on it: each is correct.
+#: "everywhere": on every field, a required one included (then missing: the mock refuses it);
+#: "where the docs give no default": there only, and refused where they give one, or a field is
+#: required (the mock refuses null), as the third correct server of issue 27 did.
+NULL_READINGS = ("everywhere", "where the docs give no default")
+
+
+def null_as_not_given(where: str) -> RequestRewrite:
+    """A request rewrite that leaves out the nulls a server reading them as not given drops."""
+    assert where in NULL_READINGS
+    fields, required = _field_schemas(), _required_fields()
+
+    def dropped(path: str, name: str, value: Any) -> bool:
+        schema = fields.get(path, {}).get(name)
+        if value is not None or schema is None or "null" in _types(schema):
+            return False
+        return where == "everywhere" or ("default" not in schema and name not in required.get(path, ()))
+
+    def on_request(method: str, path: str, body: Json) -> Json:
+        if not isinstance(body, dict):
+            return body
+        return {key: value for key, value in body.items() if not dropped(path, key, value)}
 
     return on_request
 

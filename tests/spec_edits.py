@@ -1,5 +1,9 @@
 """Small edits to the real spec, each with the level ``waterrai-spec diff`` must give it.
 
+Every rule of ``spec_diff.catalogue`` has at least one edit here that triggers it (a test holds
+the two together): adding a rule means adding the edit that shows it. The first three lists are
+the edits a spec author makes; ``EDITS_BY_FAMILY`` reaches the rules they leave out.
+
 Schemas are addressed by component and property name (``prop(spec, "MeetingControls",
 "allow_chat")``), never by their place inside an ``allOf``, so the table survives a restructure of
 the spec that keeps its facts (issue 16 turns the response schemas into plain objects).
@@ -116,12 +120,25 @@ def inline_ref(spec: Spec, field: str) -> None:
 
 @dataclass(frozen=True)
 class Edit:
+    """``apply`` changes the spec; the diff from before to after must find ``rule`` at ``level``, the worst it finds."""
+
     name: str
     apply: Callable[[Spec], Any]
     level: str | None  # the worst level the diff must find; None: no change at all
-    rule: str | tuple[str, ...] = ()  # a rule that must be found at that level
+    rule: str | None = None  # a rule that must be found at that level
     places: int | None = None  # how many places it must be reported at (once each)
     view: str | None = None  # "strict" / "lenient": found in that view only, and says so; "both": in both views
+    base: Callable[[Spec], Any] | None = None  # applied to both sides first: the edit starts from the spec so changed
+    undone: bool = False  # the diff runs from the edited spec back to the spec: the edit taken back
+
+    def sides(self, spec: Spec) -> tuple[Spec, Spec]:
+        """``(OLD, NEW)`` for this edit of ``spec`` (which it leaves alone)."""
+        before = copy.deepcopy(spec)
+        if self.base is not None:
+            self.base(before)
+        after = copy.deepcopy(before)
+        self.apply(after)
+        return (after, before) if self.undone else (before, after)
 
 
 def _do(*steps: Callable[[Spec], Any]) -> Callable[[Spec], None]:
@@ -260,7 +277,7 @@ COMPATIBLE_EDITS = [
     Edit("new error status",
          lambda s: operation(s, *CREATE)["responses"].__setitem__(
              "409", {"description": "Conflict.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
-         COMPATIBLE, ("response-status-split", "response-status-added")),
+         COMPATIBLE, "response-status-split"),
     Edit("new optional query parameter",
          lambda s: operation(s, *GET).setdefault("parameters", []).append(
              {"name": "fields", "in": "query", "schema": {"type": "string"}}),
@@ -331,7 +348,7 @@ POSSIBLY_EDITS = [
     Edit("strict-only error response removed", lambda s: operation(s, *CREATE)["responses"].pop("402"),
          POSSIBLY, "response-status-removed", 1, "strict"),
     Edit("one of two success statuses removed", lambda s: operation(s, *CREATE)["responses"].pop("200"),
-         POSSIBLY, "response-success-status-removed", 1),
+         POSSIBLY, "response-success-status-removed-others-remain", 1),
     Edit("mock seed loses a scenario", lambda s: s["x-mock"]["scenarios"].pop(), POSSIBLY, "mock-setting-removed", 1),
     Edit("strict-only error body pattern changed",
          lambda s: component(s, "Error")["properties"]["error"]["properties"]["code"].__setitem__("pattern", "^[A-Z_]+$"),
@@ -340,4 +357,271 @@ POSSIBLY_EDITS = [
          POSSIBLY, "production-mark-added", 1),
 ]
 
-EDITS = BREAKING_EDITS + COMPATIBLE_EDITS + POSSIBLY_EDITS
+
+
+# ---------------------------------------------------------------------- every other rule, by family
+
+QUERY_PARAMETER = {"name": "fields", "in": "query", "schema": {"type": "string"}}
+
+
+def _query(spec: Spec) -> dict[str, Any]:
+    """GET /meetings/{id}'s query parameter ``fields`` (which ``_add_query`` adds)."""
+    return next(p for p in operation(spec, *GET)["parameters"] if p.get("name") == "fields")
+
+
+def _add_query(spec: Spec, **extra: Any) -> None:
+    operation(spec, *GET)["parameters"].append({**copy.deepcopy(QUERY_PARAMETER), **extra})
+
+
+def _rename_path_parameter(spec: Spec) -> None:
+    item = spec["paths"].pop("/meetings/{id}")
+    item["get"]["parameters"][0]["name"] = "meetingId"
+    spec["paths"]["/meetings/{meetingId}"] = item
+
+
+def _response(name: str) -> Callable[[Spec], dict[str, Any]]:
+    return lambda spec: spec["components"]["responses"][name]
+
+
+def _header(required: bool) -> Callable[[Spec], None]:
+    return lambda spec: _response("MeetingFound")(spec).setdefault("headers", {}).__setitem__(
+        "X-Request-Id", {"required": required, "schema": {"type": "string"}})
+
+
+def _request_media(spec: Spec) -> dict[str, Any]:
+    return operation(spec, *CREATE)["requestBody"]["content"]["application/json"]
+
+
+def _inline_component(spec: Spec, field: str, name: str) -> None:
+    """Write component ``name`` out where the meetings' ``field`` refers to it, and remove the component."""
+    inline_ref(spec, field)
+    del spec["components"]["schemas"][name]
+
+
+#: Plain fields the schema rules are shown on, one of each type: added to a request
+#: (``CreateMeetingRequest``, one place) and to a response (``ScenarioSummary``, in the dynamic
+#: create's 200 and 201: two places), so that each edit changes nothing else.
+FIELDS = {"note": {"type": "string"}, "seats": {"type": "integer"},
+          "labels": {"type": "array", "items": {"type": "string"}}, "extra": {"type": "object"}}
+SIDES = {"request": ("CreateMeetingRequest", 1), "response": ("ScenarioSummary", 2)}
+
+
+def _with_fields(side: str, *then: Callable[[Spec], Any]) -> Callable[[Spec], None]:
+    def base(spec: Spec) -> None:
+        for name, schema in FIELDS.items():
+            add_prop(spec, SIDES[side][0], name, copy.deepcopy(schema))
+        for step in then:
+            step(spec)
+    return base
+
+
+def _schema_edits(side: str) -> list[Edit]:
+    """An edit for each schema rule of one side: a narrowing breaks a request, a widening a response."""
+    narrower, wider = (BREAKING, COMPATIBLE) if side == "request" else (COMPATIBLE, BREAKING)
+    places = SIDES[side][1]
+
+    def field(name: str) -> Callable[[Spec], dict[str, Any]]:
+        return _p(SIDES[side][0], name)
+
+    def edit(what: str, apply: Callable[[Spec], Any], level: str, rule: str, *then: Callable[[Spec], Any],
+             undone: bool = False) -> Edit:
+        return Edit(f"{side} {what}", apply, level, f"{side}-{rule}", places, base=_with_fields(side, *then), undone=undone)
+
+    def alternatives(*branches: dict[str, Any], keyword: str = "oneOf") -> Callable[[Spec], None]:
+        return lambda spec: set_prop(spec, SIDES[side][0], "seats", {keyword: copy.deepcopy(list(branches))})
+
+    number_or_digits = ({"type": "integer"}, {"type": "string", "pattern": "^[0-9]+$"})
+    bounded = {"minimum": ("seats", 5), "maximum": ("seats", 5), "minLength": ("note", 5), "maxLength": ("note", 5),
+               "minItems": ("labels", 2), "maxItems": ("labels", 2), "minProperties": ("extra", 2),
+               "maxProperties": ("extra", 2)}
+    edits = []
+    for keyword, (name, value) in bounded.items():
+        edits.append(edit(f"{keyword} added", _put(field(name), keyword, value), narrower, f"{keyword}-tightened"))
+        edits.append(edit(f"{keyword} removed", _put(field(name), keyword, value), wider, f"{keyword}-relaxed", undone=True))
+    return edits + [
+        edit("exclusiveMinimum added", _put(field("seats"), "exclusiveMinimum", 0), narrower, "minimum-tightened"),
+        edit("multipleOf added", _put(field("seats"), "multipleOf", 2), narrower, "multipleOf-tightened"),
+        edit("multipleOf removed", _put(field("seats"), "multipleOf", 2), wider, "multipleOf-relaxed", undone=True),
+        edit("multipleOf 2 made 3", _put(field("seats"), "multipleOf", 3), BREAKING, "multipleOf-changed",
+             _put(field("seats"), "multipleOf", 2)),
+        edit("uniqueItems added", _put(field("labels"), "uniqueItems", True), narrower, "uniqueItems-added"),
+        edit("uniqueItems removed", _put(field("labels"), "uniqueItems", True), wider, "uniqueItems-removed", undone=True),
+        edit("pattern added", _put(field("note"), "pattern", "^[a-z]+$"), narrower, "pattern-added"),
+        edit("pattern removed", _put(field("note"), "pattern", "^[a-z]+$"), wider, "pattern-removed", undone=True),
+        edit("pattern changed", _put(field("note"), "pattern", "^[A-Z]+$"), POSSIBLY, "pattern-changed",
+             _put(field("note"), "pattern", "^[a-z]+$")),
+        edit("format added", _put(field("note"), "format", "email"), narrower, "format-added"),
+        edit("format removed", _put(field("note"), "format", "email"), wider, "format-removed", undone=True),
+        edit("format changed", _put(field("note"), "format", "uri"), BREAKING, "format-changed",
+             _put(field("note"), "format", "email")),
+        edit("unknown fields refused", _put(field("extra"), "additionalProperties", False), narrower,
+             "additionalProperties-tightened"),
+        edit("unknown fields allowed", _put(field("extra"), "additionalProperties", False), wider,
+             "additionalProperties-relaxed", undone=True),
+        edit("array items no longer constrained", _drop(field("labels"), "items"), wider, "items-relaxed"),
+        edit("array items constrained", _drop(field("labels"), "items"), narrower, "items-constrained", undone=True),
+        edit("limited to an enum", _put(field("note"), "enum", ["a", "b"]), narrower, "values-limited"),
+        edit("no longer limited to an enum", _put(field("note"), "enum", ["a", "b"]), wider, "values-unlimited", undone=True),
+        edit("enum value removed", _put(field("note"), "enum", ["a"]), narrower, "value-removed",
+             _put(field("note"), "enum", ["a", "b"])),
+        edit("enum value added", _put(field("note"), "enum", ["a"]), wider, "value-added",
+             _put(field("note"), "enum", ["a", "b"]), undone=True),
+        edit("integer may be a string too", _put(field("seats"), "type", ["integer", "string"]), wider, "type-widened"),
+        edit("type no longer limited", _drop(field("seats"), "type"), wider, "type-widened"),
+        edit("integer no longer a string too", _put(field("seats"), "type", ["integer", "string"]), narrower,
+             "type-narrowed", undone=True),
+        edit("integer made a string", _put(field("seats"), "type", "string"), BREAKING, "type-changed"),
+        edit("made nullable", _put(field("note"), "type", ["string", "null"]), wider, "nullable-added"),
+        edit("no longer nullable", _put(field("note"), "type", ["string", "null"]), narrower, "nullable-removed", undone=True),
+        edit("alternative added", alternatives(*number_or_digits), wider, "alternative-added"),
+        edit("alternative removed", alternatives(*number_or_digits), narrower, "alternative-removed", undone=True),
+        edit("oneOf made anyOf", alternatives(*number_or_digits, keyword="anyOf"), POSSIBLY, "alternatives-keyword-changed",
+             alternatives(*number_or_digits)),
+        edit("two oneOf combined", lambda spec: set_prop(spec, SIDES[side][0], "seats", {"allOf": [
+            {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]},
+            {"oneOf": [{"type": "integer", "maximum": 99}, {"type": "string", "maxLength": 2}]}]}),
+             POSSIBLY, "alternatives-changed"),
+        edit("another assertion added (not)", _put(field("note"), "not", {"const": "x"}), POSSIBLY, "keyword-changed"),
+        edit("readOnly added", _put(field("note"), "readOnly", True), POSSIBLY, "readOnly-changed"),
+        edit("writeOnly added", _put(field("note"), "writeOnly", True), POSSIBLY, "writeOnly-changed"),
+    ]
+
+
+#: A value for each documentation keyword, written on a shared request field (two places).
+DOCUMENTATION_VALUES = {
+    "title": "Chat", "examples": [True], "example": True, "$comment": "The chat beside the call.",
+    "externalDocs": {"url": "https://example.com/chat"}, "xml": {"name": "chat"},
+    "$id": "https://example.com/schemas/allow_chat", "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$anchor": "chat", "$dynamicAnchor": "chat", "$defs": {"Flag": {"type": "boolean"}},
+    "definitions": {"Flag": {"type": "boolean"}}, "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/core": True},
+}
+
+EDITS_BY_FAMILY = [
+    # paths
+    Edit("operation tags changed", _put(lambda s: operation(s, *GET), "tags", ["meetings", "reads"]),
+         COMPATIBLE, "tags-changed", 1),
+    # parameters
+    Edit("optional query parameter removed", _add_query, POSSIBLY, "parameter-removed", 1, undone=True),
+    Edit("query parameter made required", _put(_query, "required", True), BREAKING, "parameter-became-required", 1,
+         base=_add_query),
+    Edit("query parameter made optional", _put(_query, "required", True), COMPATIBLE, "parameter-became-optional", 1,
+         base=_add_query, undone=True),
+    Edit("path parameter renamed", _rename_path_parameter, COMPATIBLE, "path-parameter-renamed", 1),
+    Edit("query parameter style changed", _put(_query, "style", "pipeDelimited"), BREAKING, "parameter-style-changed", 1,
+         base=_add_query),
+    Edit("query parameter explode changed", _put(_query, "explode", False), BREAKING, "parameter-explode-changed", 1,
+         base=_add_query),
+    Edit("query parameter allowReserved changed", _put(_query, "allowReserved", True), BREAKING,
+         "parameter-allowReserved-changed", 1, base=_add_query),
+    # request body
+    Edit("required request body on a read",
+         _put(lambda s: operation(s, *GET), "requestBody",
+              {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}),
+         BREAKING, "request-body-added-required", 1),
+    Edit("optional request body on a read",
+         _put(lambda s: operation(s, *GET), "requestBody", {"content": {"application/json": {"schema": {"type": "object"}}}}),
+         COMPATIBLE, "request-body-added", 1),
+    Edit("request body removed", _drop(lambda s: operation(s, *CREATE), "requestBody"), POSSIBLY, "request-body-removed", 1),
+    Edit("request body made optional", _put(lambda s: operation(s, *CREATE)["requestBody"], "required", False),
+         COMPATIBLE, "request-body-became-optional", 1),
+    Edit("request body made required", _put(lambda s: operation(s, *CREATE)["requestBody"], "required", False),
+         BREAKING, "request-body-became-required", 1, undone=True),
+    # media types
+    Edit("request media type removed",
+         lambda s: operation(s, *CREATE)["requestBody"].__setitem__(
+             "content", {"application/vnd.waterrai+json": _request_media(s)}),
+         BREAKING, "request-media-type-removed", 1),
+    Edit("request media type added",
+         lambda s: operation(s, *CREATE)["requestBody"]["content"].__setitem__(
+             "application/x-www-form-urlencoded", {"schema": {"$ref": "#/components/schemas/CreateMeetingRequest"}}),
+         COMPATIBLE, "request-media-type-added", 1),
+    # examples
+    Edit("named request example removed", _drop(_request_media, "examples"), POSSIBLY, "example-removed", 1),
+    Edit("named request example added",
+         lambda s: _request_media(s)["examples"].__setitem__(
+             "Minimal", {"value": {"person_name": "Ann", "scenario_id": 456}}),
+         COMPATIBLE, "example-added", 1),
+    Edit("named answer example changed",
+         lambda s: s["components"]["examples"]["DocsMeeting789"]["value"]["data"].__setitem__("person_name", "Jane Doe"),
+         COMPATIBLE, "example-changed", 1),
+    # responses
+    Edit("error status no longer listed apart from 4XX",
+         lambda s: operation(s, *CREATE)["responses"].__setitem__("409", {"description": "Conflict."}),
+         POSSIBLY, "response-status-merged", 1, undone=True),
+    Edit("new success status", lambda s: operation(s, *GET)["responses"].__setitem__("202", {"description": "Accepted."}),
+         POSSIBLY, "response-success-status-added", 1),
+    Edit("new status outside any range", lambda s: operation(s, *GET)["responses"].__setitem__("304", {"description": "Not modified."}),
+         COMPATIBLE, "response-status-added", 1),
+    Edit("response header that was always sent removed", _drop(_response("MeetingFound"), "headers"), BREAKING,
+         "response-header-removed", 1, base=_header(required=True)),
+    Edit("response header no longer always sent", _header(required=False), BREAKING, "response-header-became-optional", 1,
+         base=_header(required=True)),
+    Edit("optional response header removed", _drop(_response("MeetingFound"), "headers"), POSSIBLY,
+         "response-optional-header-removed", 1, base=_header(required=False)),
+    Edit("response header added", _header(required=False), COMPATIBLE, "response-header-added", 1),
+    Edit("response link removed", _drop(_response("MeetingCreated"), "links"), POSSIBLY, "link-removed", 1),
+    Edit("shared response link changed",
+         lambda s: s["components"]["links"]["ReadCreatedMeeting"]["parameters"].__setitem__("id", "$response.body#/data/scenario_id"),
+         POSSIBLY, "link-changed", 4),
+    Edit("response link added",
+         _put(_response("MeetingFound"), "links",
+              {"Self": {"operationId": "getMeeting", "parameters": {"id": "$response.body#/data/id"}}}),
+         COMPATIBLE, "link-added", 1),
+    # schemas: each rule on each side, and the rules of one side only
+    *_schema_edits("request"),
+    *_schema_edits("response"),
+    Edit("request field removed where unknown fields are refused",
+         _do(_put(lambda s: component(s, "CreateMeetingRequest"), "additionalProperties", False),
+             lambda s: remove_prop(s, "CreateMeetingRequest", "end_user_id")),
+         BREAKING, "request-property-removed-closed", 1),
+    Edit("optional response field removed (CreatedMeeting)", lambda s: remove_prop(s, "CreatedMeeting", "updated_at"),
+         POSSIBLY, "response-optional-property-removed", 2),
+    Edit("new response field where no others were promised",
+         lambda s: add_prop(s, "SessionMinutesInfo", "currency", {"type": "string"}),
+         BREAKING, "response-property-added-closed", 4,
+         base=_put(lambda s: component(s, "SessionMinutesInfo"), "additionalProperties", False)),
+    # defaults
+    Edit("documented default dropped (shared VoiceSettings)", _drop(_p("VoiceSettings", "voice_vendor"), "default"),
+         POSSIBLY, "default-removed", 2),
+    Edit("value when omitted now taken from the scenario",
+         _put(_p("SessionSettings", "welcome_message"), "x-default-from-scenario", {"scenario": "scenario_id", "field": "greeting"}),
+         COMPATIBLE, "default-rule-added", 2),
+    Edit("value when omitted no longer taken from the scenario",
+         _put(_p("SessionSettings", "welcome_message"), "x-default-from-scenario", {"scenario": "scenario_id", "field": "greeting"}),
+         POSSIBLY, "default-rule-removed", 2, undone=True),
+    # the kit's promises
+    Edit("x-echo moved", _put(_p("CreateMeetingRequest", "person_name"), "x-echo", "/data/name"), BREAKING, "echo-changed", 1),
+    Edit("x-reuses added", _put(_p("CreateMeetingRequest", "end_user_id"), "x-reuses", {"object": "/data", "compare": ["id"]}),
+         COMPATIBLE, "reuses-added", 1),
+    Edit("x-reuses removed", _drop(_p("CreateDynamicMeetingRequest", "email"), "x-reuses"), BREAKING, "reuses-removed", 1),
+    Edit("x-reuses names another object",
+         lambda s: prop(s, "CreateDynamicMeetingRequest", "email")["x-reuses"].__setitem__("object", "/data/scenario"),
+         BREAKING, "reuses-object-changed", 1),
+    Edit("x-query-params parameter equals another value",
+         lambda s: prop(s, "CreateDynamicMeetingResponse", "meeting_url")["x-query-params"].__setitem__(
+             "end_user_id", "/data/id"),
+         BREAKING, "query-params-param-changed", 2),
+    Edit("x-initial-value added (shared MeetingUpdatedAt)", _put(lambda s: component(s, "MeetingUpdatedAt"), "x-initial-value", None),
+         COMPATIBLE, "initial-value-added", 5),
+    Edit("x-initial-value removed (shared MeetingStatus)", _drop(lambda s: component(s, "MeetingStatus"), "x-initial-value"),
+         BREAKING, "initial-value-removed", 5),
+    # documentation and extensions
+    *[Edit(f"`{keyword}` added (shared MeetingControls)", _put(_p("MeetingControls", "allow_chat"), keyword, value),
+           COMPATIBLE, f"{keyword.lstrip('$')}-changed", 2) for keyword, value in DOCUMENTATION_VALUES.items()],
+    Edit("unknown extension added (shared MeetingControls)", _put(_p("MeetingControls", "allow_chat"), "x-team", "chat"),
+         POSSIBLY, "extension-changed", 2),
+    # servers
+    Edit("production server removed", lambda s: s["servers"].pop(0), BREAKING, "production-server-changed", 1),
+    Edit("mock server removed", lambda s: s["servers"].pop(1), POSSIBLY, "server-removed", 1),
+    Edit("server added", lambda s: s["servers"].append({"url": "https://staging.waterrai.com"}), COMPATIBLE, "server-added", 1),
+    # components
+    Edit("unused component schema added", lambda s: s["components"]["schemas"].__setitem__("Unused", {"type": "string"}),
+         COMPATIBLE, "component-schema-added", 1),
+    Edit("component schema written out where used, and removed",
+         lambda s: _inline_component(s, "created_at", "MeetingCreatedAt"), COMPATIBLE, "component-schema-removed", 1),
+    # the mock's settings
+    Edit("mock limit changed", lambda s: s["x-mock"]["limits"].__setitem__("max_meetings", 5000),
+         POSSIBLY, "mock-setting-changed", 1),
+]
+
+EDITS = BREAKING_EDITS + COMPATIBLE_EDITS + POSSIBLY_EDITS + EDITS_BY_FAMILY

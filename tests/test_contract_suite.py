@@ -18,7 +18,7 @@ import pytest
 from contract_tests.checks import SUITE_CHECKS
 from meetings_spec.judge import EXTENSIONS
 
-from servers import COERCIONS, TOKEN, Recording, Rewriting, coercing, mock_app, serving
+from servers import COERCIONS, NULL_READINGS, TOKEN, Recording, Rewriting, coercing, mock_app, null_as_not_given, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CREATE, DYNAMIC = "/meetings", "/meetings/create-dynamic-meeting"
@@ -87,6 +87,32 @@ def test_a_server_choosing_differently_where_the_docs_are_silent_passes(tmp_path
     with serving(Rewriting(mock_app(), on_answer=_alternative_choices)) as base_url:
         strict = run_suite(base_url, "--contract-strict", tmp_path=tmp_path, modules=("test_documented_requests", "test_auth"))
     assert strict.returncode == 1, "strict mode holds a server to the mock's choices"
+
+
+def _holds_a_null(body: bytes) -> bool:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and None in document.values()
+
+
+@pytest.mark.parametrize("where", NULL_READINGS)
+def test_a_server_reading_null_as_not_given_passes(where: str, tmp_path: Path) -> None:
+    """A null for an optional field is a case the docs leave open: read as not given (and then
+    answered as for the field omitted), it passes (the strict view holds the mock's refusal:
+    BROKEN's "null accepted (strict)")."""
+    recorder = Recording(Rewriting(mock_app(), on_request=null_as_not_given(where)))
+    report = tmp_path / "report.json"
+    with serving(recorder) as base_url:
+        result = run_suite(base_url, *KNOWN_SCENARIO, "--report-json", str(report), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout[-5000:]
+    accepted = [body for method, _, body, status in recorder.exchanges if method == "POST" and status.startswith("2") and _holds_a_null(body)]
+    assert accepted, "no request with a null was accepted: the reading was never judged"
+    tests = json.loads(report.read_text())["tests"]["items"]
+    assert not [t for t in tests if "write budget" in (t["reason"] or "")], "the nulls read as not given spent the write budget"
+    nulls = [t for t in tests if "test_null_values" in t["nodeid"]]
+    assert nulls and all(t["outcome"] == "passed" for t in nulls), nulls
 
 
 # ------------------------------------------------------------------------ broken servers fail
@@ -191,6 +217,30 @@ def _email_never_matches(method: str, path: str, body: Any) -> Any:
     return body
 
 
+_NULL_READ = null_as_not_given("everywhere")
+
+
+def _null_echoed(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    """Accepts a null as not given, then answers it back as null where the meeting has the field."""
+    if 200 <= status < 300 and isinstance(body, dict) and isinstance(answer.get("data"), dict):
+        answer["data"].update({name: None for name, value in body.items() if value is None and name in answer["data"]})
+    return status, answer
+
+
+def _null_not_defaulted(method: str, path: str, body: Any) -> Any:
+    """Accepts a null for meeting_type (documented default: regular), but reads it as end-user."""
+    if isinstance(body, dict) and "meeting_type" in body and body["meeting_type"] is None:
+        body = {**body, "meeting_type": "end-user"}
+    return _NULL_READ(method, path, body)
+
+
+def _refuses_a_documented_null(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    """Refuses the null the docs list as max_participants' value ("default: null - unlimited")."""
+    if isinstance(body, dict) and "max_participants" in body and body["max_participants"] is None:
+        return 422, {"detail": "max_participants may not be null"}
+    return status, answer
+
+
 def _accepts_unknown_enum(method: str, path: str, body: Any) -> Any:
     if isinstance(body, dict) and body.get("meeting_type") not in (None, "regular", "end-user"):
         return {k: v for k, v in body.items() if k != "meeting_type"}
@@ -251,6 +301,10 @@ BROKEN: dict[str, Breakage] = {
     "wrong envelope": Breakage({"on_answer": _answer(_read_envelope_on_create, CREATE)}, ("Response violates schema", "success"), "test_documented_requests", ("test_documented_requests",)),
     "string id": Breakage({"on_answer": _answer(_string_id, CREATE)}, ("Response violates schema", 'is not of type "integer"'), "test_documented_requests", ("test_documented_requests",)),
     "bad timestamp": Breakage({"on_answer": _answer(_bad_timestamp, CREATE)}, ("Response violates schema", "date-time"), "test_documented_requests", ("test_documented_requests",)),
+    "null echoed back as null": Breakage({"on_request": _NULL_READ, "on_answer": _null_echoed}, ("Spec rule broken (default)", "Spec rule broken (x-default-from)", "was sent as null, which reads as omitted"), "test_null_values.py::test_a_null_the_docs_are_silent_on_is_refused_or_read_as_not_given[createDynamicMeeting.person_name]", ("test_null_values",)),
+    "null read without its default": Breakage({"on_request": _null_not_defaulted}, ("Spec rule broken (default)", "meeting_type omitted comes back as its default 'regular'", "meeting_type was sent as null, which reads as omitted"), "test_null_values.py::test_a_null_the_docs_are_silent_on_is_refused_or_read_as_not_given[createMeeting.meeting_type]", ("test_null_values",)),
+    "null accepted (strict)": Breakage({"on_request": _NULL_READ}, ("null_refused", "the strict view (the mock's assumption) refuses a null"), "test_null_values.py::test_a_null_the_docs_are_silent_on_is_refused_or_read_as_not_given", ("test_null_values",), ("--contract-strict", *KNOWN_SCENARIO)),
+    "documented null refused": Breakage({"on_answer": _refuses_a_documented_null}, ("accepted_with_2xx", "answered 422"), "test_null_values.py::test_a_documented_null_is_accepted", ("test_null_values",)),
     "bad enum accepted": Breakage({"on_request": _accepts_unknown_enum}, ("Schema-violating request accepted", "meeting_type"), "test_generated", ("test_generated",)),
     "500 on some input": Breakage({"on_answer": _crashes_on_cartesia}, ("Server error",), "test_documented_requests", ("test_documented_requests",)),
     **{

@@ -24,8 +24,8 @@ import pytest
 from fixtures_builder.record import SEED
 from mock_server import create_app
 
-from proxies import COERCION_WITNESSES, CREATE, ROOT, drive, proxying, send
-from servers import COERCIONS, TOKEN, Recording, Rewriting, mock_app, serving
+from proxies import COERCION_WITNESSES, CREATE, NULL_WITNESSES, ROOT, drive, proxying, send
+from servers import COERCIONS, TOKEN, Recording, Rewriting, mock_app, null_as_not_given, serving
 from test_contract_suite import BROKEN, _alternative_choices, run_suite
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -70,8 +70,10 @@ def test_a_session_against_the_mock_gives_no_answer_violation_and_flags_each_bad
         found = proxy.violations()
     assert _response_side(found) == []
     flagged = {v["exchange"]["id"] for v in found["violations"]}
-    refused = [i for i, s in enumerate(sent, start=1) if 400 <= s.status < 500 and s.status not in (402, 404, 413)]
-    assert set(refused) == flagged, "a request is flagged exactly when it breaks the spec (and the mock refused it)"
+    nulls = [i for i, s in enumerate(sent, start=1) if (s.path, s.request_body) in NULL_WITNESSES]
+    assert len(nulls) == len(NULL_WITNESSES) and all(sent[i - 1].status == 400 for i in nulls), "the mock refuses a null the docs are silent on"
+    refused = [i for i, s in enumerate(sent, start=1) if 400 <= s.status < 500 and s.status not in (402, 404, 413) and i not in nulls]
+    assert set(refused) == flagged, "a request is flagged exactly when it breaks the spec (and the mock refused it), a null left to the server never"
     for number, answer in enumerate(sent, start=1):
         header = dict((k.lower(), v) for k, v in answer.headers).get("x-contract-violations")
         assert (header is not None) == (number in flagged)
@@ -99,6 +101,16 @@ def test_a_server_choosing_differently_where_the_docs_are_silent_gives_no_violat
     assert _response_side(found) == []
 
 
+def test_a_server_reading_null_as_not_given_gives_no_violation_for_it(tmp_path: Path) -> None:
+    with serving(Rewriting(mock_app(), on_request=null_as_not_given("everywhere"))) as upstream, proxying(upstream, "--quiet", *SCENARIOS, tmp=tmp_path) as proxy:
+        sent = drive(proxy.url)
+        found = proxy.violations()
+    assert _response_side(found) == [], json.dumps(_response_side(found)[:5], indent=1)
+    nulls = {i: s for i, s in enumerate(sent, start=1) if (s.path, s.request_body) in NULL_WITNESSES}
+    assert any(200 <= s.status < 300 for s in nulls.values()), "no null was read as not given: nothing was judged"
+    assert not [v for v in found["violations"] if v["exchange"]["id"] in nulls], "a null left to the server was flagged"
+
+
 # ------------------------------------------------------------------ in front of broken servers
 
 #: What the proxy must report for each of the contract suite's broken servers: a response
@@ -119,13 +131,17 @@ EXPECTED_RULE = {
     "wrong envelope": "schema: ",
     "string id": "schema: body.data.id",
     "bad timestamp": "schema: body.data.created_at",
+    "null echoed back as null": "x-default-from: createDynamicMeeting: person_name omitted is made from first_name and last_name",
+    "null read without its default": "default: createMeeting: meeting_type omitted",
     "bad enum accepted": "invalid request accepted",
     "500 on some input": "status",
     **{f"coerces: {name}": "invalid request accepted" for name in COERCIONS},
 }
 NOT_FROM_TRAFFIC = {
     "nameless person not called Anonymous (strict)": "an assumption of the strict view; the proxy holds staging to the docs (lenient)",
+    "null accepted (strict)": "an assumption of the strict view; the proxy holds staging to the docs (lenient)",
     "documented request refused": "a 4xx is declared (4XX); only the suite knows the request holds documented values alone",
+    "documented null refused": "a 4xx is declared (4XX); only the suite knows the request holds documented values alone",
     "bad token accepted": "only the suite knows which token is the right one",
 }
 

@@ -332,6 +332,33 @@ def test_an_answer_is_not_judged_against_a_request_body_the_har_lacks(tmp_path: 
     assert status == 0 and "#1 POST /meetings -> 200 createMeeting: checked in part: the request's body was not recorded" in out
 
 
+def test_a_null_left_to_the_server_is_no_violation_and_its_answer_is_judged_as_for_the_field_omitted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The proxy's rule, and the contract suite's (``meetings_spec.nulls``), on a recording."""
+    created = fixture("createMeeting/docs-example.json")
+    request, answer = created["request"]["body"], created["response"]["body"]
+    auth = [("authorization", f"Bearer {TOKEN}"), ("content-type", "application/json")]
+
+    def entry(body: dict[str, Any], meeting_type: str = "regular") -> dict[str, Any]:
+        sent = {**answer, "data": {**answer["data"], "meeting_type": meeting_type}}
+        return _chrome_entry("POST", f"{API}/meetings", 200, request=auth, body=json.dumps(body), answer=json.dumps(sent).encode())
+
+    har = {"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": [
+        entry({**request, "meeting_type": None, "voice_id": None}),  # read as not given: the default came back
+        entry({**request, "max_participants": None}),  # a null the docs list as a value
+        entry({**request, "meeting_type": None}, "end-user"),  # read as not given, but not answered so
+        entry({**request, "person_name": None}),  # a required field: wrong input, and accepted
+    ]}}  # fmt: skip
+    status, out, err = run_check(capsys, str(write(tmp_path, har)))
+    assert status == 1, out + err
+    found = sorted(": ".join(line.split(": ")[:2]) for line in out.splitlines()[:-1])
+    assert found == [
+        "#3 POST /meetings -> 200 createMeeting response: default",
+        "#4 POST /meetings -> 200 createMeeting request: schema",
+        "#4 POST /meetings -> 200 createMeeting response: invalid request accepted",
+    ], out
+    assert "should be 'regular', the documented default, because meeting_type was omitted; the server answered 'end-user' (meeting_type was sent as null, which reads as omitted)" in out
+
+
 def test_fail_on_answers_fails_a_staging_check_on_the_servers_side_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A request the client sent without a token, refused with the 401 it deserved, is the
     client's doing: ``--fail-on answers`` reports it, not counted, and passes; the default fails."""

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from meetings_spec import load_spec
-from spec_diff import Change, Level, diff_specs
-from tests.spec_edits import BREAKING_EDITS, COMPATIBLE_EDITS, EDITS, Edit, component, unrequire
+from spec_diff import Change, Level, View, diff_specs
+from spec_diff.catalogue import CATALOGUE
+from tests.spec_edits import EDITS, Edit, component, unrequire
 
 SPEC = load_spec()
 RELEASED = Path(__file__).resolve().parent.parent / "openapi" / "released" / "1.0.0.yaml"
 
 
+@functools.cache
+def found_by(index: int) -> tuple[Change, ...]:
+    """What the diff finds for ``EDITS[index]`` (computed once: two tests read it)."""
+    return tuple(diff_specs(*EDITS[index].sides(SPEC)))
+
+
 def diff_after(edit: Edit) -> list[Change]:
-    edited = copy.deepcopy(SPEC)
-    edit.apply(edited)
-    return diff_specs(SPEC, edited)
+    return list(found_by(EDITS.index(edit)))
 
 
 def shown(changes: list[Change]) -> str:
@@ -36,9 +42,8 @@ def test_each_edit_gets_its_level(edit: Edit) -> None:
     worst = max(c.level for c in changes) if changes else None
     assert worst is not None and worst.label == edit.level, (
         f"{edit.name}: expected {edit.level}, found:\n{shown(changes)}")
-    rules = (edit.rule,) if isinstance(edit.rule, str) else edit.rule
-    hits = [c for c in changes if c.rule in rules and c.level.label == edit.level]
-    assert hits, f"{edit.name}: expected a {edit.level} {rules}, found:\n{shown(changes)}"
+    hits = [c for c in changes if c.rule == edit.rule and c.level.label == edit.level]
+    assert hits, f"{edit.name}: expected a {edit.level} {edit.rule}, found:\n{shown(changes)}"
     if edit.view is not None:
         assert {c.view.value for c in hits} == {edit.view}, shown(hits)
         assert all(("strict view only" in c.text) == (edit.view == "strict") for c in hits), shown(hits)
@@ -49,9 +54,23 @@ def test_each_edit_gets_its_level(edit: Edit) -> None:
             f"{edit.name}: expected once at each of {edit.places} places, found:\n{shown(hits)}")
 
 
-def test_the_table_is_big_enough_and_balanced() -> None:
-    assert len(EDITS) >= 30
-    assert len(BREAKING_EDITS) == len(COMPATIBLE_EDITS)
+def test_every_catalogued_rule_has_an_edit_that_triggers_it_and_nothing_uncatalogued_is_reported() -> None:
+    """The catalogue and the edits hold each other: each rule is named by an edit whose diff
+    reports it, and no edit's diff reports an id the catalogue lacks, or at another level than
+    the catalogue's (lowered to possibly breaking at most when only the strict view sees it)."""
+    named = {edit.rule for edit in EDITS if edit.rule is not None}
+    assert not named - CATALOGUE.ids, f"edits name rules the catalogue lacks: {sorted(named - CATALOGUE.ids)}"
+    reported_by_namer: set[str] = set()
+    for index, edit in enumerate(EDITS):
+        for change in found_by(index):
+            assert change.rule in CATALOGUE, f"{edit.name}: reported {change.rule}, which the catalogue lacks"
+            level = CATALOGUE[change.rule].level
+            expected = min(level, Level.POSSIBLY_BREAKING) if change.view is View.STRICT else level
+            assert change.level is expected, f"{edit.name}: {change.rule} reported {change.level.label}, not {expected.label}"
+            if change.rule == edit.rule:
+                reported_by_namer.add(change.rule)
+    untriggered = [rule.id for rule in CATALOGUE if rule.id not in reported_by_namer]
+    assert not untriggered, f"no edit in tests/spec_edits.py names and triggers: {untriggered}"
 
 
 def test_a_restructured_spec_still_shows_real_changes() -> None:

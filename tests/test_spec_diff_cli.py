@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from meetings_spec import SPEC_PATH, load_spec
+from spec_diff.catalogue import CATALOGUE
 from spec_diff.cli import main
 from tests.spec_edits import component, prop
 
@@ -204,4 +205,27 @@ def test_git_sources(tmp_path: Path) -> None:
 def test_help_names_the_commands() -> None:
     done = run("--help", module=True)
     assert done.returncode == 0
-    assert all(command in done.stdout for command in ("diff", "check", "release"))
+    assert all(command in done.stdout for command in ("diff", "check", "release", "rules"))
+
+
+def test_rules_lists_the_catalogue_for_scripts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["level"], r["family"], r["description"]) for r in listed["rules"]] == [
+        (rule.id, rule.level.label, rule.family.label, rule.description) for rule in CATALOGUE]
+    assert listed["levels"] == ["breaking", "possibly breaking", "compatible"]
+    assert [f["family"] for f in listed["families"]] == list(dict.fromkeys(r["family"] for r in listed["rules"]))
+
+
+def test_rules_lists_the_catalogue_for_people() -> None:
+    """The console script prints each rule once, on a line of its own: id, level, description."""
+    done = run("rules")
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("  ")]
+    assert sorted(line.split()[0] for line in lines) == sorted(CATALOGUE.ids)
+    for line in lines:
+        rule = CATALOGUE[line.split()[0]]
+        assert re.fullmatch(rf"  {re.escape(rule.id)} +{rule.level.label} +{re.escape(rule.description)}", line), line
+    assert re.search(r"^PATHS \(\d+\): paths and operations", done.stdout, re.MULTILINE)
+    refused = run("rules", "--format", "xml")
+    assert refused.returncode == 2 and "invalid choice: 'xml'" in refused.stderr

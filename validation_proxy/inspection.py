@@ -2,7 +2,8 @@
 
 Every check is read from the spec's lenient view, what the docs promise, since the server behind
 the proxy is a real one: the request as the mock validates it (the same stages of
-``mock_server.validate``, with the lenient view's validators), the answer's status, media type
+``mock_server.validate``, with the lenient view's validators; a null the docs are silent on read
+as the field not given, ``meetings_spec.nulls``), the answer's status, media type
 and body schema, and the spec's own rules through the shared ``meetings_spec.judge.Judge``, which
 also judges the rules that span exchanges (the same e-mail gives the same end user; the minutes
 left never grow). A rule whose precondition the traffic does not show is not reported.
@@ -20,6 +21,7 @@ import orjson
 
 from meetings_spec import View, contract_view
 from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome
+from meetings_spec.nulls import read_as_omitted
 from meetings_spec.refs import JSON, SPEC_URI, keyed, response_body_pointer
 from meetings_spec.rules import scenario_attribute
 from meetings_spec.schemas import FORMAT_CHECKER
@@ -153,7 +155,8 @@ class Inspector:
     @staticmethod
     def _body(op: CompiledOperation, seen: Seen, content_type: str | None, body: bytes) -> None:
         seen.body = parse_json_body(content_type, body)
-        check_body(op, seen.body)
+        # a null the docs are silent on is the server's to refuse or to read as not given
+        check_body(op, read_as_omitted(seen.body, op.spec.silent_nulls))
 
     # -------------------------------------------------------------------- the answer
 

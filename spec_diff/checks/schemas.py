@@ -1,8 +1,11 @@
 """Compare two JSON Schemas as a client sees them: a request may accept more, a response promise more.
 
-Both schemas are read in normal form (``spec_diff.normal``), so a restructured schema that says
-the same thing compares equal. Each difference is judged by the side it is on: fewer accepted
-values break a sender (request), more possible values break a receiver (response).
+Family ``schemas`` of the catalogue. Both schemas are read in normal form (``spec_diff.normal``),
+so a restructured schema that says the same thing compares equal. Each difference is judged by
+the side it is on: fewer accepted values break a sender (request), more possible values break a
+receiver (response); the catalogue's pairs of rules (``request-…``/``response-…``) say which.
+A schema's annotations are judged too: documented defaults (``spec_diff.checks.defaults``), the
+kit's promises (``spec_diff.checks.promises``) and documentation (``spec_diff.checks.annotations``).
 """
 
 from __future__ import annotations
@@ -14,13 +17,17 @@ from math import gcd, lcm
 from typing import Any, Callable
 
 from meetings_spec.refs import RefResolver
-from spec_diff.model import Level
+from spec_diff import catalogue as rules
+from spec_diff.catalogue import Directed, Rule
+from spec_diff.checks.annotations import compare_annotations
+from spec_diff.checks.comparison import ABSENT, canonical_or_absent
+from spec_diff.checks.defaults import DEFAULTING, compare_defaults
+from spec_diff.checks.promises import PROMISES, Reporter
 from spec_diff.normal import Fingerprints, Flat, Located, canonical, flatten, flatten_all, meet, numeric_bound, show_types
 from spec_diff.place import Findings, Place
-from spec_diff.rules import compare_notes
 
-LENGTH_BOUNDS = (("minLength", "maxLength", "length"), ("minItems", "maxItems", "items"),
-                 ("minProperties", "maxProperties", "properties"))
+LENGTH_BOUNDS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties")
+LOWER_LENGTHS = frozenset({"minLength", "minItems", "minProperties"})
 
 
 def show(value: Any) -> str:
@@ -58,7 +65,7 @@ class SchemaDiff:
         o, n = flatten_all(old, self.old_refs), flatten_all(new, self.new_refs)
         old_branches, new_branches = self._branches(o, self.old_refs), self._branches(n, self.new_refs)
         if old_branches is None or new_branches is None:
-            self._adder(place, o, n)(Level.POSSIBLY_BREAKING, f"{place.direction}-alternatives-changed", "anyOf",
+            self._adder(place, o, n)(rules.ALTERNATIVES_UNMATCHED, "anyOf",
                                      "several anyOf/oneOf combined; this tool cannot match their alternatives")
             return
         if len(old_branches) == len(new_branches) == 1:
@@ -67,18 +74,17 @@ class SchemaDiff:
         old_keyword = next((b.keyword for b in old_branches if b.keyword), None)
         new_keyword = next((b.keyword for b in new_branches if b.keyword), None)
         if old_keyword and new_keyword and old_keyword != new_keyword:
-            self._adder(place, o, n)(Level.POSSIBLY_BREAKING, f"{place.direction}-alternatives-keyword-changed",
-                                     new_keyword, f"{old_keyword} became {new_keyword}")
+            self._adder(place, o, n)(rules.ALTERNATIVES_KEYWORD_CHANGED, new_keyword, f"{old_keyword} became {new_keyword}")
         pairs, lost, gained = _match(old_branches, new_branches)
         for a, b in pairs:
             label = b.label or a.label
             self._compare_flats(a.flat, b.flat, place.down(label) if label else place, _seen)
         add = self._adder(place, o, n)
         for a in lost:
-            add(place.narrower(), f"{place.direction}-alternative-removed", "anyOf",
+            add(rules.ALTERNATIVE_REMOVED, "anyOf",
                 f"alternative {a.name} removed: " + place.no_longer("what only it allowed"))
         for b in gained:
-            add(place.wider(), f"{place.direction}-alternative-added", "anyOf",
+            add(rules.ALTERNATIVE_ADDED, "anyOf",
                 f"alternative {b.name} added: " + place.now("what it allows"))
 
     def _compare_flats(self, o: Flat, n: Flat, place: Place, _seen: frozenset[Any]) -> None:
@@ -96,7 +102,7 @@ class SchemaDiff:
             self._arrays(o, n, place, add, seen)
         for keyword in sorted(set(o.other) | set(n.other)):
             if o.other.get(keyword) != n.other.get(keyword):
-                add(Level.POSSIBLY_BREAKING, f"{place.direction}-keyword-changed", keyword,
+                add(rules.KEYWORD_CHANGED, keyword,
                     f"`{keyword}` changed; this tool cannot judge it from the spec alone")
         compare_notes(o, n, place, self.findings)
 
@@ -120,110 +126,104 @@ class SchemaDiff:
     # ------------------------------------------------------------------ helpers
 
     def _adder(self, place: Place, o: Flat, n: Flat) -> Callable[..., None]:
-        def add(level: Level, rule: str, keyword: str | None, message: str, at: Place | None = None) -> None:
-            self.findings.add(level, rule, at or place, message, n.where(keyword), o.where(keyword))
+        """``add(rule, keyword, message, at=place)``: a finding written at ``keyword`` of each side."""
+        def add(rule: Rule | Directed, keyword: str | None, message: str, at: Place | None = None) -> None:
+            self.findings.add(rule, at or place, message, n.where(keyword), o.where(keyword))
         return add
 
     # ------------------------------------------------------------------ values
 
     def _types_and_values(self, o: Flat, n: Flat, place: Place, add: Callable[..., None]) -> None:
-        d = place.direction
         if o.values is not None and n.values is not None:
             keyword = "const" if "const" in n.written_at else "enum"
             for key, value in o.values.items():
                 if key not in n.values:
-                    add(place.narrower(), f"{d}-value-removed", keyword, place.no_longer(show(value)))
+                    add(rules.VALUE_REMOVED, keyword, place.no_longer(show(value)))
             for key, value in n.values.items():
                 if key not in o.values:
-                    add(place.wider(), f"{d}-value-added", keyword, place.now(show(value)))
+                    add(rules.VALUE_ADDED, keyword, place.now(show(value)))
             return
         old_types, new_types = o.effective_types(), n.effective_types()
         if old_types != new_types:
             if old_types is None or new_types is None:
                 if new_types is None:
-                    add(place.wider(), f"{d}-type-widened", "type",
+                    add(rules.TYPE_WIDENED, "type",
                         f"type no longer limited to {show_types(old_types)}")
                 else:
-                    add(place.narrower(), f"{d}-type-narrowed", "type",
+                    add(rules.TYPE_NARROWED, "type",
                         f"type now limited to {show_types(new_types)} (was any type)")
             else:
                 lost, gained = old_types - new_types, new_types - old_types
                 if lost and gained:
-                    add(Level.BREAKING, f"{d}-type-changed", "type",
+                    add(rules.TYPE_CHANGED, "type",
                         f"type changed from {show_types(old_types)} to {show_types(new_types)}")
                 elif lost == {"null"}:
-                    add(place.narrower(), f"{d}-nullable-removed", "type", place.no_longer("null"))
+                    add(rules.NULLABLE_REMOVED, "type", place.no_longer("null"))
                 elif lost:
-                    add(place.narrower(), f"{d}-type-narrowed", "type",
+                    add(rules.TYPE_NARROWED, "type",
                         place.no_longer(show_types(frozenset(lost))))
                 elif gained == {"null"}:
-                    add(place.wider(), f"{d}-nullable-added", "type", place.now("null"))
+                    add(rules.NULLABLE_ADDED, "type", place.now("null"))
                 else:
-                    add(place.wider(), f"{d}-type-widened", "type",
+                    add(rules.TYPE_WIDENED, "type",
                         place.now(f"{show_types(frozenset(gained))} too"))
         if o.values is not None and n.values is None:
-            add(place.wider(), f"{d}-values-unlimited", "enum",
+            add(rules.VALUES_UNLIMITED, "enum",
                 f"no longer limited to {', '.join(show(v) for v in o.values.values())}")
         elif o.values is None and n.values is not None:
-            add(place.narrower(), f"{d}-values-limited", "enum" if "enum" in n.written_at else "const",
+            add(rules.VALUES_LIMITED, "enum" if "enum" in n.written_at else "const",
                 f"now limited to {', '.join(show(v) for v in n.values.values())}")
 
     def _bounds(self, o: Flat, n: Flat, place: Place, add: Callable[..., None]) -> None:
-        d = place.direction
         for side, word in (("min", "minimum"), ("max", "maximum")):
             old_b, new_b = numeric_bound(o, side), numeric_bound(n, side)
             if old_b == new_b:
                 continue
             tighter = _tighter(old_b, new_b, lower=side == "min")
             keyword = word if new_b is None or not new_b[1] else "exclusive" + word.capitalize()
-            add(place.narrower() if tighter else place.wider(), f"{d}-{word}-{'tightened' if tighter else 'relaxed'}",
+            add((rules.BOUND_TIGHTENED if tighter else rules.BOUND_RELAXED)[word],
                 keyword, f"{word} {_show_bound(old_b)} -> {_show_bound(new_b)}")
-        for low, high, noun in LENGTH_BOUNDS:
-            for keyword, lower in ((low, True), (high, False)):
-                old_v, new_v = o.bounds.get(keyword), n.bounds.get(keyword)
-                if old_v == new_v:
-                    continue
-                tighter = _tighter(None if old_v is None else (old_v, False),
-                                   None if new_v is None else (new_v, False), lower=lower)
-                add(place.narrower() if tighter else place.wider(),
-                    f"{d}-{keyword}-{'tightened' if tighter else 'relaxed'}", keyword,
-                    f"{keyword} {_or_none(old_v)} -> {_or_none(new_v)}")
+        for keyword in LENGTH_BOUNDS:
+            old_v, new_v = o.bounds.get(keyword), n.bounds.get(keyword)
+            if old_v == new_v:
+                continue
+            tighter = _tighter(None if old_v is None else (old_v, False),
+                               None if new_v is None else (new_v, False), lower=keyword in LOWER_LENGTHS)
+            add((rules.BOUND_TIGHTENED if tighter else rules.BOUND_RELAXED)[keyword], keyword,
+                f"{keyword} {_or_none(old_v)} -> {_or_none(new_v)}")
         old_m, new_m = _multiple(o), _multiple(n)
         if old_m != new_m:
             if new_m is None or (old_m is not None and old_m % new_m == 0):
-                add(place.wider(), f"{d}-multipleOf-relaxed", "multipleOf", f"multipleOf {old_m} -> {new_m}")
+                add(rules.MULTIPLE_OF_RELAXED, "multipleOf", f"multipleOf {old_m} -> {new_m}")
             elif old_m is None or new_m % old_m == 0:
-                add(place.narrower(), f"{d}-multipleOf-tightened", "multipleOf", f"multipleOf {old_m} -> {new_m}")
+                add(rules.MULTIPLE_OF_TIGHTENED, "multipleOf", f"multipleOf {old_m} -> {new_m}")
             else:
-                add(Level.BREAKING, f"{d}-multipleOf-changed", "multipleOf", f"multipleOf {old_m} -> {new_m}")
+                add(rules.MULTIPLE_OF_CHANGED, "multipleOf", f"multipleOf {old_m} -> {new_m}")
         if o.unique_items != n.unique_items:
             tighter = n.unique_items
-            add(place.narrower() if tighter else place.wider(), f"{d}-uniqueItems-{'added' if tighter else 'removed'}",
-                "uniqueItems", f"items {'must now be' if tighter else 'need no longer be'} unique")
+            add(rules.UNIQUE_ITEMS_ADDED if tighter else rules.UNIQUE_ITEMS_REMOVED, "uniqueItems", f"items {'must now be' if tighter else 'need no longer be'} unique")
 
     def _strings(self, o: Flat, n: Flat, place: Place, add: Callable[..., None]) -> None:
-        d = place.direction
         lost, gained = o.patterns - n.patterns, n.patterns - o.patterns
         if lost and gained:
-            add(Level.POSSIBLY_BREAKING, f"{d}-pattern-changed", "pattern",
+            add(rules.PATTERN_CHANGED, "pattern",
                 f"pattern changed from {_listed(lost)} to {_listed(gained)}; whether one includes the other "
                 "cannot be decided from the spec")
         elif gained:
-            add(place.narrower(), f"{d}-pattern-added", "pattern", f"values must now match {_listed(gained)}")
+            add(rules.PATTERN_ADDED, "pattern", f"values must now match {_listed(gained)}")
         elif lost:
-            add(place.wider(), f"{d}-pattern-removed", "pattern", f"values need no longer match {_listed(lost)}")
+            add(rules.PATTERN_REMOVED, "pattern", f"values need no longer match {_listed(lost)}")
         lost, gained = o.formats - n.formats, n.formats - o.formats
         if lost and gained:
-            add(Level.BREAKING, f"{d}-format-changed", "format", f"format changed from {_listed(lost)} to {_listed(gained)}")
+            add(rules.FORMAT_CHANGED, "format", f"format changed from {_listed(lost)} to {_listed(gained)}")
         elif gained:
-            add(place.narrower(), f"{d}-format-added", "format", f"format {_listed(gained)} added")
+            add(rules.FORMAT_ADDED, "format", f"format {_listed(gained)} added")
         elif lost:
-            add(place.wider(), f"{d}-format-removed", "format", f"format {_listed(lost)} removed")
+            add(rules.FORMAT_REMOVED, "format", f"format {_listed(lost)} removed")
 
     # ------------------------------------------------------------------ objects and arrays
 
     def _objects(self, o: Flat, n: Flat, place: Place, add: Callable[..., None], seen: frozenset[Any]) -> None:
-        d = place.direction
         names = list(dict.fromkeys([*o.properties, *n.properties]))
         for name in names:
             child = place.down(name)
@@ -233,32 +233,32 @@ class SchemaDiff:
             elif name in o.properties:
                 if place.is_request:
                     if n.closed:
-                        add(Level.BREAKING, "request-property-removed", "additionalProperties",
+                        add(rules.REQUEST_PROPERTY_REMOVED_CLOSED, "additionalProperties",
                             "field removed, and unknown fields are refused: requests that send it now fail", child)
                     else:
-                        add(Level.POSSIBLY_BREAKING, "request-property-removed", "properties",
+                        add(rules.REQUEST_PROPERTY_REMOVED, "properties",
                             "field removed from the request: the server may ignore it now", child)
                 elif name in o.required:
-                    add(Level.BREAKING, "response-property-removed", "properties",
+                    add(rules.RESPONSE_PROPERTY_REMOVED, "properties",
                         "field removed from the response (it was always present)", child)
                 else:
-                    add(Level.POSSIBLY_BREAKING, "response-property-removed", "properties",
+                    add(rules.RESPONSE_OPTIONAL_PROPERTY_REMOVED, "properties",
                         "optional field removed from the response", child)
             else:
                 if place.is_request:
                     if name in n.required:
-                        add(Level.BREAKING, "request-property-added-required", "required",
+                        add(rules.REQUEST_PROPERTY_ADDED_REQUIRED, "required",
                             "new required field: requests without it are refused", child)
                     else:
-                        add(Level.COMPATIBLE, "request-property-added", "properties", "new optional field", child)
+                        add(rules.REQUEST_PROPERTY_ADDED, "properties", "new optional field", child)
                 elif o.closed:
-                    add(Level.BREAKING, "response-property-added", "properties",
+                    add(rules.RESPONSE_PROPERTY_ADDED_CLOSED, "properties",
                         "new field where OLD promised no others (additionalProperties: false)", child)
                 else:
-                    add(Level.COMPATIBLE, "response-property-added", "properties", "new field", child)
+                    add(rules.RESPONSE_PROPERTY_ADDED, "properties", "new field", child)
         for name in sorted((o.required ^ n.required) - set(names)):
             self._required(name, o, n, place.down(name), add)
-        self._additional(o, n, place, add, seen, d)
+        self._additional(o, n, place, add, seen)
 
     def _required(self, name: str, o: Flat, n: Flat, child: Place, add: Callable[..., None]) -> None:
         was, now = name in o.required, name in n.required
@@ -266,17 +266,17 @@ class SchemaDiff:
             return
         if child.is_request:
             if now:
-                add(Level.BREAKING, "request-property-became-required", "required",
+                add(rules.REQUEST_PROPERTY_BECAME_REQUIRED, "required",
                     "now required: requests without it are refused", child)
             else:
-                add(Level.COMPATIBLE, "request-property-became-optional", "required", "no longer required", child)
+                add(rules.REQUEST_PROPERTY_BECAME_OPTIONAL, "required", "no longer required", child)
         elif was:
-            add(Level.BREAKING, "response-property-became-optional", "required",
+            add(rules.RESPONSE_PROPERTY_BECAME_OPTIONAL, "required",
                 "no longer always present in the response", child)
         else:
-            add(Level.COMPATIBLE, "response-property-became-required", "required", "now always present", child)
+            add(rules.RESPONSE_PROPERTY_BECAME_REQUIRED, "required", "now always present", child)
 
-    def _additional(self, o: Flat, n: Flat, place: Place, add: Callable[..., None], seen: frozenset[Any], d: str) -> None:
+    def _additional(self, o: Flat, n: Flat, place: Place, add: Callable[..., None], seen: frozenset[Any]) -> None:
         def state(f: Flat) -> str:
             return "closed" if f.closed else "schema" if f.additional else "open"
 
@@ -289,17 +289,31 @@ class SchemaDiff:
         order = {"closed": 0, "schema": 1, "open": 2}
         tighter = order[new_s] < order[old_s]
         words = {"closed": "no other fields allowed", "schema": "other fields constrained", "open": "any other fields"}
-        add(place.narrower() if tighter else place.wider(),
-            f"{d}-additionalProperties-{'tightened' if tighter else 'relaxed'}", "additionalProperties",
+        add(rules.ADDITIONAL_PROPERTIES_TIGHTENED if tighter else rules.ADDITIONAL_PROPERTIES_RELAXED, "additionalProperties",
             f"additionalProperties: {words[old_s]} -> {words[new_s]}")
 
     def _arrays(self, o: Flat, n: Flat, place: Place, add: Callable[..., None], seen: frozenset[Any]) -> None:
         if o.items and n.items:
             self.compare(o.items, n.items, place.down("[]"), seen)
         elif o.items:
-            add(place.wider(), f"{place.direction}-items-relaxed", "items", "items no longer constrained")
+            add(rules.ITEMS_RELAXED, "items", "items no longer constrained")
         elif n.items:
-            add(place.narrower(), f"{place.direction}-items-constrained", "items", "items now constrained")
+            add(rules.ITEMS_CONSTRAINED, "items", "items now constrained")
+
+
+def compare_notes(o: Flat, n: Flat, place: Place, findings: Findings) -> None:
+    """Every annotation of a schema: documented defaults, the kit's promises, readOnly/writeOnly, documentation."""
+    compare_defaults(o.notes, n.notes, place, findings, n.where, o.where)
+    for key, judge in PROMISES.items():
+        old, new = o.notes.get(key, ABSENT), n.notes.get(key, ABSENT)
+        if canonical_or_absent(old) != canonical_or_absent(new):
+            judge(old, new, Reporter(findings, place, key, n.where, o.where))
+    for key, rule in (("readOnly", rules.READ_ONLY_CHANGED), ("writeOnly", rules.WRITE_ONLY_CHANGED)):
+        if bool(o.notes.get(key)) != bool(n.notes.get(key)):
+            findings.add(rule, place, f"{key} {'added' if n.notes.get(key) else 'removed'}", n.where(key), o.where(key))
+    compare_annotations(o.notes, n.notes, place, findings, n.where, o.where,
+                        skip={*PROMISES, *DEFAULTING, "readOnly", "writeOnly"})
+
 
 @dataclass(frozen=True)
 class Branch:
