@@ -7,15 +7,22 @@ honours every assumption).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import jsonschema_rs
+from jsonschema.exceptions import best_match
 
 from meetings_spec import SpecError, View, contract_view, load_spec
-from meetings_spec.refs import SPEC_URI, escape_segment, request_body_pointer
+from meetings_spec.loader import SPEC_PATH, default_spec_path
+from meetings_spec.places import lines_of, pointer_of
+from meetings_spec.refs import JSON, SPEC_URI, RefResolver, escape_segment, request_body_pointer, response_body_pointer
 from meetings_spec.rules import Operation, RequestField, lookup, operations
+from meetings_spec.schemas import SpecValidators
+from meetings_spec.unusable import reading
+from meetings_spec.views import iter_operations
 from meetings_spec.shapes import properties
 from mock_server.state import Limits, Seed
 
@@ -98,28 +105,43 @@ class CompiledSpec:
 
 
 def compile_spec(path: str | Path | None = None) -> CompiledSpec:
-    """Load the spec at ``path`` and compile it for serving."""
-    raw = load_spec(path)
-    document = contract_view(raw, View.STRICT)
+    """Load the spec at ``path`` and compile it for serving. A spec the mock cannot use raises
+    ``SpecError`` naming the file, the place in it and what is wrong."""
+    spec_path = Path(path) if path else default_spec_path()
+    try:
+        return _compile(load_spec(spec_path), Path(path) if path else Path())
+    except SpecError as error:
+        raise error.located(spec_path) from error.__cause__
+
+
+def _compile(raw: dict[str, Any], path: Path) -> CompiledSpec:
+    mock = raw.get("x-mock")
+    if not isinstance(mock, dict):
+        raise SpecError(_no_x_mock(), pointer="/x-mock")
+    with reading(raw, "", "its strict view"):
+        document = contract_view(raw, View.STRICT)
     compiled = compile_operations(document)
-    mock = raw.get("x-mock", {})
     limits = mock.get("limits", {})
     answers = dict(mock.get("answers", {}))
     missing = {"meeting", "created_at", "updated_at"} - set(answers)
     if missing:
-        raise SpecError(f"x-mock.answers must say where these go in the answers: {', '.join(sorted(missing))}")
+        raise SpecError(f"x-mock.answers must say where these go in the answers: {', '.join(sorted(missing))}", pointer="/x-mock/answers")
     reused = next((op.reuses for op in compiled.values() if op.reuses), None)
     urls = dict(mock.get("urls", {}))
     for op in compiled.values():
         laid_out = set(_pointers(op.layout))
         wanted = [op.id_pointer, answers.get("room_token"), *urls, *op.balance_pointers]
         op.assigned = [pointer for pointer in wanted if pointer in laid_out]
+    with reading(document, "/components/examples", "the seed's examples"):
+        check_seed_examples(raw, document)
+    with reading(raw, "/x-mock", "x-mock"):
+        seed = _seed(mock, raw, answers, reused)
     return CompiledSpec(
-        path=Path(path) if path else Path(),
+        path=path,
         document=document,
         operations=compiled,
         mock=mock,
-        seed=_seed(mock, raw, answers, reused),
+        seed=seed,
         limits=Limits(
             max_meetings=_limit(limits, "max_meetings"),
             max_end_users=_limit(limits, "max_end_users"),
@@ -132,16 +154,99 @@ def compile_spec(path: str | Path | None = None) -> CompiledSpec:
     )
 
 
+def _no_x_mock() -> str:
+    """Why a plain OpenAPI file is refused, and where to copy what it lacks from."""
+    try:
+        line = lines_of(SPEC_PATH.read_text(encoding="utf-8")).get("/x-mock")
+    except OSError:
+        line = None
+    return (
+        "no x-mock settings at the top of the file. The mock serves a modified copy of the kit's spec, "
+        "whose x-mock block holds what an API description cannot: the seed (account, scenarios, example meetings), "
+        "the limits, and where its answers put the values it makes. Copy that block from the kit's spec, "
+        f"{SPEC_PATH}{f' (line {line})' if line else ''}, into this file, or start from a copy of that file"
+    )
+
+
 def compile_operations(document: dict[str, Any]) -> dict[str, CompiledOperation]:
     """Every operation of one view of the spec, compiled: the mock serves the strict view; a
     validation proxy holds traffic to the lenient one with the same request checks."""
-    registry = jsonschema_rs.Registry([(SPEC_URI, document)])
-    bearer_schemes = {
-        name
-        for name, scheme in document.get("components", {}).get("securitySchemes", {}).items()
-        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
-    }
-    return {operation_id: _compile_operation(op, registry, bearer_schemes, document) for operation_id, op in operations(document).items()}
+    with reading(document, "/paths", "its operations"):
+        for path, method, operation in iter_operations(document):
+            if not isinstance(operation, dict) or not isinstance(operation.get("operationId"), str):
+                raise SpecError("an operation needs an operationId (the kit names each operation by it)", pointer=pointer_of("paths", path, method))
+        found = operations(document)
+        registry = jsonschema_rs.Registry([(SPEC_URI, document)])
+        bearer_schemes = {
+            name
+            for name, scheme in document.get("components", {}).get("securitySchemes", {}).items()
+            if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
+        }
+    compiled = {}
+    for operation_id, op in found.items():
+        with reading(document, pointer_of("paths", op.path, op.method), f"{op.method.upper()} {op.path}"):
+            compiled[operation_id] = _compile_operation(op, registry, bearer_schemes, document)
+    return compiled
+
+
+def check_seed_examples(raw: dict[str, Any], view: dict[str, Any]) -> None:
+    """Each example ``x-mock.seed_examples`` plants must exist and keep the schema of every body
+    that shows it (the strict view's, which the mock honours): seed data that breaks its schema
+    is named as such (which example, which field, which rule), before it reaches the state."""
+    seed_examples = raw["x-mock"].get("seed_examples", {})
+    examples = raw.get("components", {}).get("examples", {})
+    if not isinstance(seed_examples, dict) or not all(isinstance(v, list) for v in seed_examples.values()):
+        raise SpecError("x-mock.seed_examples must give lists of example names (meetings: [...], end_users: [...])", pointer="/x-mock/seed_examples")
+    shown = _bodies_showing_examples(view)
+    validators = SpecValidators(view)
+    for kind, names in seed_examples.items():
+        for index, name in enumerate(names):
+            here = pointer_of("x-mock", "seed_examples", kind, index)
+            if not isinstance(examples.get(name), dict) or "value" not in examples[name]:
+                raise SpecError(f"x-mock.seed_examples.{kind} names the example {name!r}, which components/examples does not hold (with a value)", pointer=here)
+            if name not in shown:
+                raise SpecError(
+                    f"x-mock.seed_examples.{kind} names the example {name!r}, which no request or answer of the spec shows: "
+                    "no schema says what it must hold (list it under the examples of the answer it is)",
+                    pointer=here,
+                )
+            value = examples[name]["value"]
+            for schema_pointer, body in shown[name]:
+                error = best_match(validators.at(schema_pointer).iter_errors(value))
+                if error is None:
+                    continue
+                path = list(error.absolute_path)
+                field = ".".join(str(part) for part in path) or "its value"
+                raise SpecError(
+                    f"seed data breaks its schema: example {name} (planted by x-mock.seed_examples.{kind}) as the body of {body}: "
+                    f"{field} = {json.dumps(error.instance, ensure_ascii=False)[:80]} breaks the rule {error.validator!r} "
+                    f"({error.message[:160]})",
+                    pointer=pointer_of("components", "examples", name, "value", *path),
+                )
+
+
+def _bodies_showing_examples(view: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """Each example of ``components/examples`` a JSON body refers to: the body's schema pointer
+    and what the body is (``GET /meetings/{id} 200``)."""
+    refs = RefResolver(view)
+    shown: dict[str, list[tuple[str, str]]] = {}
+    prefix = "#/components/examples/"
+    for path, method, operation in iter_operations(view):
+        bodies = []
+        if "requestBody" in operation:
+            media = refs.deref(operation["requestBody"]).get("content", {}).get(JSON)
+            if media is not None:
+                bodies.append((media, lambda: request_body_pointer(refs, path, method), f"{method.upper()} {path} request"))
+        for status, response in operation.get("responses", {}).items():
+            media = refs.deref(response).get("content", {}).get(JSON)
+            if media is not None:
+                bodies.append((media, lambda status=status: response_body_pointer(refs, path, method, status), f"{method.upper()} {path} {status}"))
+        for media, schema_pointer, body in bodies:
+            for example in media.get("examples", {}).values():
+                ref = example.get("$ref") if isinstance(example, dict) else None
+                if isinstance(ref, str) and ref.startswith(prefix):
+                    shown.setdefault(ref[len(prefix):].replace("~1", "/").replace("~0", "~"), []).append((schema_pointer(), body))
+    return shown
 
 
 def _limit(limits: dict[str, Any], name: str) -> int:
@@ -149,7 +254,7 @@ def _limit(limits: dict[str, Any], name: str) -> int:
     (so the newest meeting, which carries the balance, is never pruned)."""
     value = limits.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SpecError(f"x-mock.limits.{name} must be a whole number of at least 1, not {value!r}")
+        raise SpecError(f"x-mock.limits.{name} must be a whole number of at least 1, not {value!r}", pointer=pointer_of("x-mock", "limits", name))
     return value
 
 
@@ -251,5 +356,5 @@ def _seed(
 def relative(pointer: str, base: str) -> str:
     """The key of ``pointer`` inside the object at ``base`` (``/data/updated_at`` in ``/data``)."""
     if not pointer.startswith(base + "/") or "/" in pointer[len(base) + 1 :]:
-        raise SpecError(f"x-mock.answers: {pointer} must be a field of the meeting at {base}")
+        raise SpecError(f"x-mock.answers: {pointer} must be a field of the meeting at {base}", pointer="/x-mock/answers")
     return pointer[len(base) + 1 :]

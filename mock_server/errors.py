@@ -6,6 +6,7 @@ body too large), ends up in the spec's ``Error`` shape; nothing ever answers wit
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,13 +28,26 @@ _HTTP_CODES = {
 _MAX_MESSAGE = 300
 
 
+class Received:
+    """``Problem.received``: the value found where the problem is, or that there was none."""
+
+    def __init__(self, value: Any = None, *, absent: bool = False) -> None:
+        self.value, self.absent = value, absent
+
+
+#: No value at all where one was wanted (a required field or header left out).
+ABSENT = Received(absent=True)
+
+
 @dataclass
 class Problem:
-    """One broken rule: where, which rule, and in words."""
+    """One broken rule: where, which rule, and in words; and the value it judged, for whoever
+    reports what came (the validation proxy's ``got``), never in the mock's answer."""
 
     field: str
     rule: str
     message: str
+    received: Any = dataclasses.field(default=None, repr=False, compare=False)  # None: not recorded
 
     def as_json(self) -> dict[str, str]:
         return {"field": self.field, "rule": self.rule, "message": _clip(self.message)}

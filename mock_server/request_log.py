@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 
 from meetings_spec.logs import log_to_stderr
 from mock_server.journal import Journal
+from mock_server.wsgi_lane import ConnectionFault
 
 access_log = logging.getLogger("mock_server.access")
 
@@ -76,19 +77,23 @@ class RequestLog:
             seen.append(status)
             return start_response(status, headers, exc_info)
 
+        status, note = None, ""
         try:
             return self.app(environ, record_status)
+        except ConnectionFault as fault:
+            status, note = 0, f" fault {fault.fault}"  # no answer: status 0, as waterrai-mock logs it
+            raise
         finally:
-            self._record(environ, seen[-1] if seen else "500", time.perf_counter() - started)
-
-    def _record(self, environ: dict[str, Any], status_line: str, seconds: float) -> None:
-        self.record(
-            environ.get("REQUEST_METHOD", "-"),
-            environ.get("PATH_INFO", "") or "/",
-            environ.get("REMOTE_ADDR", "-"),
-            int(status_line.split(" ", 1)[0]),
-            seconds,
-        )
+            if status is None:
+                status = int((seen[-1] if seen else "500").split(" ", 1)[0])
+            self.record(
+                environ.get("REQUEST_METHOD", "-"),
+                environ.get("PATH_INFO", "") or "/",
+                environ.get("REMOTE_ADDR", "-"),
+                status,
+                time.perf_counter() - started,
+                note,
+            )
 
     def record(self, method: str, path: str, remote: str, status: int, seconds: float, note: str = "") -> None:
         """Log and journal one request; ``status`` 0 is a request that got no HTTP answer (a fault)."""

@@ -17,7 +17,7 @@ import jsonschema_rs
 import orjson
 
 from mock_server.compiled import CompiledOperation
-from mock_server.errors import ApiError, Problem
+from mock_server.errors import ABSENT, ApiError, Problem, Received
 
 _BEARER = re.compile(r"Bearer[ \t]+(\S.*)", re.IGNORECASE)
 _INTEGER = re.compile(r"[+-]?[0-9]{1,30}")  # ASCII digits only: int() also reads "１２"
@@ -28,11 +28,11 @@ def check_bearer(op: CompiledOperation, authorization: str | None, token: str | 
     if not op.needs_bearer:
         return
     if not authorization:
-        problem = Problem("header.Authorization", "required", "The Authorization header is missing.")
+        problem = Problem("header.Authorization", "required", "The Authorization header is missing.", ABSENT)
     else:
         match = _BEARER.fullmatch(authorization.strip())
         if match is None:
-            problem = Problem("header.Authorization", "format", 'The Authorization header is not "Bearer <token>".')
+            problem = Problem("header.Authorization", "format", 'The Authorization header is not "Bearer <token>".', Received(authorization))
         elif token is not None and not hmac.compare_digest(match.group(1).strip().encode(), token.encode()):
             problem = Problem("header.Authorization", "token", "The bearer token is not the one this mock accepts.")
         else:
@@ -68,7 +68,7 @@ def parse_json_body(content_type: str | None, data: bytes) -> Any:
             415,
             "unsupported_media_type",
             'Send the body as JSON with "Content-Type: application/json".',
-            [Problem("header.Content-Type", "media_type", f"{media_type or 'no media type'} is not application/json.")],
+            [Problem("header.Content-Type", "media_type", f"{media_type or 'no media type'} is not application/json.", Received(content_type) if content_type else ABSENT)],
         )
     if orjson_reads_exactly(data):
         try:
@@ -128,10 +128,22 @@ def problems(validator: jsonschema_rs.Validator, instance: Any, where: str, limi
         if rule == "required":
             path.append(str(error.kind.as_dict().get("property", "")))
         field = ".".join([where, *path])
-        found.setdefault((field, rule), Problem(field, rule, _said(error.message, instance, error.instance_path)))
+        received = ABSENT if rule == "required" else _received(instance, error.instance_path)
+        found.setdefault((field, rule), Problem(field, rule, _said(error.message, instance, error.instance_path), received))
         if limit is not None and len(found) >= limit:
             break
     return list(found.values())
+
+
+def _received(instance: Any, instance_path: Any) -> Received | None:
+    """The value at ``instance_path`` (None if it cannot be reached)."""
+    value = instance
+    for part in instance_path:
+        try:
+            value = value[part]
+        except (LookupError, TypeError):
+            return None
+    return Received(value)
 
 
 def _said(message: str, instance: Any, instance_path: Any) -> str:

@@ -26,7 +26,11 @@ _CHUNK = 64 * 1024
 
 
 class ConnectionFault(Exception):
-    """A fault that breaks the connection, which a WSGI app cannot reach."""
+    """A fault that breaks the connection, which a WSGI app cannot reach; ``fault`` names it."""
+
+    def __init__(self, fault: str) -> None:
+        super().__init__(f"fault {fault}: a WSGI app cannot break its connection; waterrai-mock can")
+        self.fault = fault
 
 
 class WsgiLane:
@@ -65,7 +69,7 @@ class WsgiLane:
         if plan.fault in CONNECTION_FAULTS:
             if plan.fault == "timeout":
                 time.sleep(MAX_DELAY_MS / 1000)
-            raise ConnectionFault(f"fault {plan.fault}: a WSGI app cannot break its connection; waterrai-mock can")
+            raise ConnectionFault(plan.fault)
         if plan.fault is not None:
             return _send(start_response, front.fault_answer(plan.fault, match, cors), match.head)
         incoming = Incoming(header("Authorization"), environ.get("CONTENT_TYPE"), environ.get("HTTP_PREFER"), lambda: body)

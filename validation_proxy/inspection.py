@@ -26,7 +26,7 @@ from meetings_spec.refs import JSON, SPEC_URI, keyed, response_body_pointer
 from meetings_spec.rules import scenario_attribute
 from meetings_spec.schemas import FORMAT_CHECKER
 from mock_server.compiled import CompiledOperation, compile_operations
-from mock_server.errors import ApiError
+from mock_server.errors import ApiError, Problem
 from mock_server.routes import Kind, RouteTable
 from mock_server.validate import check_bearer, check_body, check_parameters, orjson_reads_exactly, parse_json_body, problems
 
@@ -148,7 +148,8 @@ class Inspector:
                 stage()
             except ApiError as error:
                 for problem in error.details:
-                    seen.violations.append(Violation(label, REQUEST, _request_rule(problem.field, problem.rule), _request_expectation(problem.field), problem.rule, _clip(problem.message)))
+                    got = _text_of(body) if problem.field == "body" and problem.received is None else received(problem)
+                    seen.violations.append(Violation(label, REQUEST, _request_rule(problem.field, problem.rule), _request_expectation(problem.field), got, _clip(problem.message)))
         return seen
 
     @staticmethod
@@ -175,7 +176,9 @@ class Inspector:
         document, problem = (ABSENT, "") if seen.method == "HEAD" or body is None else _json_document(headers, body)
         if _has_json(op, declared) and seen.method != "HEAD" and body is not None:
             if problem:
-                found.append(Violation(label, RESPONSE, "media type" if "media type" in problem else "body", "a JSON body", problem.split(":", 1)[0], problem))
+                wrong_type = "media type" in problem
+                got = (headers.get("content-type") or "absent") if wrong_type else _text_of(_decoded_or_as_sent(headers, body))
+                found.append(Violation(label, RESPONSE, "media type" if wrong_type else "body", "a JSON body", _clip_value(got), problem))
                 return found
             found += self._responses.violations(op, declared, label, document)
         if not seen.violations:  # the rules judge answers to requests that keep the spec
@@ -191,6 +194,51 @@ class Inspector:
             for finding in self.judge.judge(exchange)
             if finding.outcome is Outcome.FAILED
         ]
+
+
+#: ``got`` holds at most this many characters of what came.
+_CLIP_VALUE = 120
+
+
+def _clip_value(text: str) -> str:
+    return text if len(text) <= _CLIP_VALUE else text[: _CLIP_VALUE - 1] + "…"
+
+
+def received(problem: Problem) -> str:
+    """What came where ``problem`` is, for a violation's ``got``: the value as JSON spells it
+    (clipped), "absent" when there was none; a credential's value hidden (a header's as a
+    recording keeps it, a field named like one replaced), never the schema's keyword."""
+    from validation_proxy.redaction import HIDDEN, hidden_header, is_credential  # it imports this module
+
+    if problem.received is None:
+        return "(not recorded)"
+    if problem.received.absent:
+        return "absent"
+    value = problem.received.value
+    where, _, name = problem.field.rpartition(".")
+    if where == "header":
+        return _clip_value(hidden_header(name, str(value)))
+    if is_credential(name):
+        return HIDDEN
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return _clip_value(text)
+
+
+def _decoded_or_as_sent(headers: Mapping[str, str], body: bytes) -> bytes:
+    try:
+        return decoded(headers.get("content-encoding", ""), body)
+    except ValueError:
+        return body
+
+
+def _text_of(body: bytes | None) -> str:
+    """A body as the violation's ``got``: its text, clipped; "absent" when empty."""
+    if not body:
+        return "absent"
+    return _clip_value(body[: _CLIP_VALUE * 4].decode("utf-8", "replace"))
 
 
 def _request_rule(where: str, rule: str) -> str:
@@ -299,6 +347,6 @@ class _ResponseValidators:
         if validator is None or validator.is_valid(document):
             return []
         return [
-            Violation(label, RESPONSE, f"schema: {problem.field}", f"{problem.field} as the spec's {status} answer describes it", problem.rule, _clip(problem.message))
+            Violation(label, RESPONSE, f"schema: {problem.field}", f"{problem.field} as the spec's {status} answer describes it", received(problem), _clip(problem.message))
             for problem in problems(validator, document, "body", MAX_SCHEMA_ERRORS)
         ]
