@@ -13,11 +13,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Sequence
+
+from pluggy import HookimplMarker
 
 PROG = "waterrai-contract"
 KEPT, BROKEN, NO_VERDICT = 0, 1, 2
@@ -26,6 +29,8 @@ SUITE = Path(__file__).resolve().parent
 #: pytest.ini / pyproject.toml (options for this run go on its command line).
 IGNORED_ENVIRONMENT = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 HYPOTHESIS_STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
+#: pytest's own marker for hook implementations (``pytest.hookimpl``), without importing pytest.
+hookimpl = HookimplMarker("pytest")
 
 
 def pytest_arguments(forwarded: Sequence[str]) -> list[str]:
@@ -48,11 +53,46 @@ def pytest_arguments(forwarded: Sequence[str]) -> list[str]:
 
 
 class _WhyStopped:
-    """A pytest plugin that keeps the reason a run stopped before its verdict
-    (``pytest.exit`` from the suite, errors during collection, Ctrl-C)."""
+    """A pytest plugin that keeps the reason a run stopped before its verdict (a usage error,
+    ``pytest.exit`` from the suite, errors during collection, Ctrl-C), names the command in
+    pytest's usage messages, and notes whether the session finished (and so wrote its reports)."""
 
     def __init__(self) -> None:
         self.reason: str | None = None
+        self.usage: str | None = None
+        self.finished = False
+
+    def pytest_addoption(self, parser: Any) -> None:
+        parser.prog = PROG  # "usage: waterrai-contract ...", not pytest.main()'s
+
+    @staticmethod
+    def _usage_reason(message: str) -> str:
+        """The line of a usage error that says what is wrong (argparse's ``PROG: error: ...``)."""
+        lines = [line.strip() for line in message.splitlines() if line.strip()]
+        said = next((line.split(": error: ", 1)[1] for line in lines if ": error: " in line), None)
+        return said or (lines[0] if lines else "usage error")
+
+    def _keep_usage(self, error: BaseException) -> None:
+        import pytest
+
+        if isinstance(error, pytest.UsageError) and self.usage is None:
+            self.usage = self._usage_reason(str(error))
+
+    @hookimpl(wrapper=True)
+    def pytest_cmdline_parse(self) -> Any:
+        try:
+            return (yield)
+        except BaseException as error:
+            self._keep_usage(error)
+            raise
+
+    @hookimpl(wrapper=True)
+    def pytest_cmdline_main(self) -> Any:
+        try:
+            return (yield)
+        except BaseException as error:
+            self._keep_usage(error)
+            raise
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
         import pytest
@@ -63,8 +103,11 @@ class _WhyStopped:
         else:
             self.reason = f"interrupted: {error}" if str(error) else "interrupted"
 
+    def pytest_sessionfinish(self) -> None:
+        self.finished = True
 
-def verdict(exit_code: int, why_stopped: str | None) -> tuple[int, str | None]:
+
+def verdict(exit_code: int, why_stopped: str | None, usage: str | None = None) -> tuple[int, str | None]:
     """pytest's exit code as ours, and the line that says why there is no verdict."""
     import pytest
 
@@ -74,7 +117,9 @@ def verdict(exit_code: int, why_stopped: str | None) -> tuple[int, str | None]:
     if exit_code == codes.TESTS_FAILED:
         return BROKEN, None
     if exit_code == codes.USAGE_ERROR:
-        return NO_VERDICT, "usage error (the line above says what to change); nothing was checked"
+        if usage:
+            return NO_VERDICT, f"usage error: {usage}; nothing was checked"
+        return NO_VERDICT, "usage error (the ERROR line above says what to change); nothing was checked"
     if exit_code == codes.NO_TESTS_COLLECTED:
         return NO_VERDICT, "no check was selected (a -k or -m expression that matches nothing?)"
     if why_stopped:
@@ -93,10 +138,34 @@ def run_suite(forwarded: Sequence[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="waterrai-contract-") as scratch:
         # Hypothesis keeps caches in ./.hypothesis unless told otherwise: not in the caller's folder
         os.environ.setdefault(HYPOTHESIS_STORAGE, scratch)
-        code, reason = verdict(pytest.main(pytest_arguments(forwarded), plugins=[why]), why.reason)
+        code, reason = verdict(pytest.main(pytest_arguments(forwarded), plugins=[why]), why.reason, why.usage)
+    if not why.finished and reason:
+        # the session never got to write the reports asked for: a CI job's publish step must
+        # still find each one, saying why nothing was checked
+        write_unjudged_reports(forwarded, reason, code)
     if reason:
         print(f"{PROG}: no verdict (exit {code}): {reason}", file=sys.stderr)
     return code
+
+
+def write_unjudged_reports(forwarded: Sequence[str], reason: str, code: int) -> None:
+    """``--junitxml``, ``--summary`` and ``--report-json`` of a run that checked nothing: one
+    errored case, and a summary and JSON that say why (whole files, the token nowhere)."""
+    from contract_tests.results import junit_unjudged, markdown, unjudged
+    from contract_tests.settings import TOKEN_ENV, asked_reports
+    from meetings_spec.files import write_atomically
+    from meetings_spec.secrets import Redactor
+
+    asked = asked_reports(forwarded)
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    redact = Redactor([token]) if token else (lambda text: text)
+    data = unjudged(asked, redact(reason.removesuffix("; nothing was checked")), code)
+    for path, text in ((asked.junitxml, junit_unjudged(data)), (asked.summary, markdown(data)), (asked.report_json, json.dumps(data, indent=2, ensure_ascii=False) + "\n")):
+        if path:
+            try:
+                write_atomically(Path(path), redact(text))
+            except OSError as error:
+                print(f"{PROG}: cannot write {path}: {error.strerror or error}", file=sys.stderr)
 
 
 def suite_options_help() -> str:

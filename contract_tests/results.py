@@ -58,6 +58,7 @@ def report(target: Any, exitstatus: int) -> dict[str, Any]:
         "seed": settings.seed,
         "verdict": "kept" if exitstatus == 0 else "broken" if exitstatus == 1 else "not judged",
         "exit_status": exitstatus,
+        "reason": None,
         "tests": {
             "passed": target.results.count("passed"),
             "failed": target.results.count("failed"),
@@ -89,6 +90,7 @@ def markdown(data: dict[str, Any]) -> str:
         f"# Meetings API contract: {data['verdict'].upper() if data['verdict'] != 'kept' else 'kept'}",
         "",
         f"- target: {data['target']} ({data['mode']} mode, seed {data['seed']})",
+        *([f"- nothing was checked: {_cell(data['reason'])}"] if data.get("reason") else []),
         f"- tests: {tests['passed']} passed, {tests['failed']} failed, {tests['skipped']} skipped",
         f"- requests sent: {requests['sent']}; meetings created: {requests['created']} "
         f"(cap {requests['max_creates']}; {requests['writes_skipped_by_cap']} writes skipped by the cap)",
@@ -106,9 +108,10 @@ def markdown(data: dict[str, Any]) -> str:
                 if failure.get("reproduce"):
                     lines += ["", "  ```sh", f"  {failure['reproduce']}", "  ```"]
             lines.append("")
-    lines += ["## Rules the spec declares", "", "| rule | outcome | detail |", "|---|---|---|"]
-    lines += [f"| {_cell(r['rule'])} | {r['outcome']} | {_cell(r['detail'])} |" for r in data["rules"]]
-    lines.append("")
+    if data["rules"]:
+        lines += ["## Rules the spec declares", "", "| rule | outcome | detail |", "|---|---|---|"]
+        lines += [f"| {_cell(r['rule'])} | {r['outcome']} | {_cell(r['detail'])} |" for r in data["rules"]]
+        lines.append("")
     skipped = [t for t in tests["items"] if t["outcome"] == "skipped"]
     if skipped:
         reasons: dict[str, int] = {}
@@ -117,9 +120,41 @@ def markdown(data: dict[str, Any]) -> str:
         lines += ["## Skipped (could not run)", "", "| tests | why |", "|---|---|"]
         lines += [f"| {n} | {_cell(reason)} |" for reason, n in reasons.items()]
         lines.append("")
-    lines += ["## Requests by operation", "", "| operation | requests |", "|---|---|"]
-    lines += [f"| {label} | {count} |" for label, count in requests["by_operation"].items()]
-    return "\n".join(lines) + "\n"
+    if requests["by_operation"]:
+        lines += ["## Requests by operation", "", "| operation | requests |", "|---|---|"]
+        lines += [f"| {label} | {count} |" for label, count in requests["by_operation"].items()]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def unjudged(asked: Any, reason: str, exitstatus: int) -> dict[str, Any]:
+    """The report of a run that stopped before checking anything, in the shape of ``report``:
+    no test, no rule, no request, and the reason."""
+    return {
+        "target": asked.base_url,
+        "mode": "strict" if asked.contract_strict else "lenient",
+        "seed": asked.seed,
+        "verdict": "not judged",
+        "exit_status": exitstatus,
+        "reason": reason,
+        "tests": {"passed": 0, "failed": 0, "skipped": 0, "items": []},
+        "rules": [],
+        "requests": {"sent": 0, "by_operation": {}, "created": 0, "max_creates": asked.max_creates, "writes_skipped_by_cap": 0},
+    }
+
+
+def junit_unjudged(data: dict[str, Any]) -> str:
+    """JUnit XML of a run that checked nothing: one errored case that says why, so that a CI
+    job's test report shows a check that did not run, never an empty pass."""
+    import xml.etree.ElementTree as ET
+
+    counts = {"tests": "1", "errors": "1", "failures": "0", "skipped": "0", "time": "0"}
+    suites = ET.Element("testsuites", {"name": "waterrai-contract", **counts})
+    suite = ET.SubElement(suites, "testsuite", {"name": "waterrai-contract", **counts})
+    case = ET.SubElement(suite, "testcase", {"classname": "contract_tests", "name": f"contract of {data['target'] or 'no target'}", "time": "0"})
+    error = ET.SubElement(case, "error", {"type": "no verdict", "message": f"nothing was checked: {data['reason']}"})
+    error.text = f"The run stopped before any check (exit status {data['exit_status']}): {data['reason']}"
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def write_reports(target: Any, exitstatus: int, redact: Callable[[str], str]) -> None:

@@ -6,10 +6,11 @@ read by the test modules when they are collected.
 
 from __future__ import annotations
 
+import argparse
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Sequence
 from urllib.parse import urlsplit
 
 from contract_tests.redaction import PLACEHOLDER, Redactor
@@ -19,6 +20,8 @@ from meetings_spec.rules import scenario_attribute
 TOKEN_ENV = "WATERRAI_API_TOKEN"
 SCENARIO_ENV = "WATERRAI_SCENARIO_ID"
 DEFAULT_SCENARIO_ID = 456
+DEFAULT_SEED = 20240115
+DEFAULT_MAX_CREATES = 60
 #: What the token is replaced with in every reproduction command and report.
 TOKEN_PLACEHOLDER = f"Bearer {PLACEHOLDER}"
 
@@ -104,3 +107,23 @@ def _scenario_attributes(given: list[str], spec: dict[str, Any]) -> dict[str, An
             raise SettingsError(f"--scenario-attribute {error}") from None
         attributes[name] = value
     return attributes
+
+
+def asked_reports(arguments: Sequence[str]) -> argparse.Namespace:
+    """The reports a command line asks for (``--junitxml``, ``--summary``, ``--report-json``) and
+    what the run was to check, read without pytest: for a run that stops before pytest reads
+    them (an unknown option, a missing token, a server that cannot be reached)."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--junitxml", "--junit-xml", dest="junitxml")
+    parser.add_argument("--summary")
+    parser.add_argument("--report-json")
+    parser.add_argument("--base-url")
+    parser.add_argument("--contract-strict", action="store_true")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--max-creates", type=int, default=DEFAULT_MAX_CREATES)
+    try:
+        asked, _ = parser.parse_known_args(list(arguments))
+    except SystemExit:  # a value of ours that is not one (--seed x): pytest said so; keep what parses
+        asked = parser.parse_known_args([a for a in arguments if not a.startswith(("--seed", "--max-creates"))])[0]
+    asked.base_url = (asked.base_url or os.environ.get("WATERRAI_BASE_URL") or "").strip().rstrip("/") or None
+    return asked

@@ -21,6 +21,10 @@ WITHOUT_A_VALID_TOKEN = {
 
 
 def refused(credential: str) -> Any:
+    value = WITHOUT_A_VALID_TOKEN[credential]
+    # what was sent, as sent: these credentials are the suite's own and no secret
+    sent = "no Authorization header" if value is None else f"'Authorization: {value}'"
+
     def refused_without_a_valid_token(ctx: Any, response: Any, case: Any) -> None:
         """Lenient: any 4xx refuses; strict: 401, the status the spec's assumption names."""
         wanted = range(401, 402) if RUN.settings.strict else range(400, 500)
@@ -28,7 +32,7 @@ def refused(credential: str) -> Any:
             expected = "401" if RUN.settings.strict else "a 4xx (401 or 403, typically)"
             hint = " (waterrai-mock accepts any token unless started with --token)" if credential == "unknown-token" else ""
             raise AssertionError(
-                f"a request with credential '{credential}' was answered {response.status_code}; expected {expected}{hint}"
+                f"a request with {sent} ({credential}) was answered {response.status_code}; expected {expected}{hint}"
             )
 
     return refused_without_a_valid_token
@@ -44,12 +48,12 @@ def test_requests_without_a_valid_token_are_refused(op_id: str, credential: str)
     if op.parameters:  # the documented example's id, e.g. GET /meetings/789
         documented = next(iter(op.examples(op.success_status).values()))
         path_parameters = {p["name"]: documented["data"][p["name"]] for p in op.parameters if p["in"] == "path"}
-    if op.request_schema is not None:
-        case = operation.Case(body=docs_example(op, RUN.settings.scenario_id), media_type="application/json", path_parameters=path_parameters)
-    else:
-        case = operation.Case(path_parameters=path_parameters)
     value = WITHOUT_A_VALID_TOKEN[credential]
-    headers = {} if value is None else {"Authorization": value}
-    response = case.call(headers=headers)
+    headers = {} if value is None else {"Authorization": value}  # in the case: its curl line sends them too
+    if op.request_schema is not None:
+        case = operation.Case(body=docs_example(op, RUN.settings.scenario_id), media_type="application/json", path_parameters=path_parameters, headers=headers)
+    else:
+        case = operation.Case(path_parameters=path_parameters, headers=headers)
+    response = case.call()
     with reported(op, case):
-        case.validate_response(response, checks=[not_a_server_error, refused(credential)], headers=headers)
+        case.validate_response(response, checks=[not_a_server_error, refused(credential)])

@@ -30,12 +30,15 @@ import jsonschema_rs
 
 from meetings_spec.bodies import NotJson, decoded, is_json, media_type, parse_json
 from meetings_spec.judge import ABSENT
+from meetings_spec.loader import SpecError
 from meetings_spec.nulls import read_as_omitted
-from meetings_spec.problems import NOTHING, Part, Problem, clip, shown
+from meetings_spec.places import pointer_of
+from meetings_spec.problems import GOT_CLIP, NOTHING, Part, Problem, clip, hidden_credential, shown, text_of
 from meetings_spec.refs import JSON, SPEC_URI, keyed, request_body_pointer, response_body_pointer
 from meetings_spec.routing import RouteTable
 from meetings_spec.rules import Operation, operations
-from meetings_spec.views import View, contract_view
+from meetings_spec.unusable import reading
+from meetings_spec.views import View, contract_view, iter_operations
 
 _BEARER = re.compile(r"Bearer[ \t]+(\S.*)", re.IGNORECASE)
 _INTEGER = re.compile(r"[+-]?[0-9]{1,30}")  # ASCII digits only: int() also reads "１２"
@@ -95,19 +98,27 @@ class Contract:
     """One view of the spec compiled for checking traffic."""
 
     def __init__(self, spec: dict[str, Any], view: View) -> None:
+        """Compile ``spec`` as ``view`` reads it; ``SpecError`` naming the place of what cannot be used."""
         self.view = view
-        self.document = contract_view(spec, view)
-        registry = jsonschema_rs.Registry([(SPEC_URI, self.document)])
-        bearer = {
-            name
-            for name, scheme in self.document.get("components", {}).get("securitySchemes", {}).items()
-            if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
-        }
+        with reading(spec, "", f"its {view.value} view"):
+            self.document = contract_view(spec, view)
+        with reading(self.document, "/paths", "its operations"):
+            for path, method, operation in iter_operations(self.document):
+                if not isinstance(operation, dict) or not isinstance(operation.get("operationId"), str):
+                    raise SpecError("an operation needs an operationId (the kit names each operation by it)", pointer=pointer_of("paths", path, method))
+            found = operations(self.document)
+            registry = jsonschema_rs.Registry([(SPEC_URI, self.document)])
+            bearer = {
+                name
+                for name, scheme in self.document.get("components", {}).get("securitySchemes", {}).items()
+                if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
+            }
         used = {value for _, value in keyed(self.document, "format") if isinstance(value, str)}
         ignored = {name: (lambda _value: True) for name in used - set(ASSERTED_FORMATS)}
-        self.operations: dict[str, OperationContract] = {
-            operation_id: _compile(op, registry, bearer, self.document, ignored) for operation_id, op in operations(self.document).items()
-        }
+        self.operations: dict[str, OperationContract] = {}
+        for operation_id, op in found.items():
+            with reading(self.document, pointer_of("paths", op.path, op.method), f"{op.method.upper()} {op.path}"):
+                self.operations[operation_id] = _compile(op, registry, bearer, self.document, ignored)
 
     def route_table(self) -> RouteTable[OperationContract]:
         """A fresh table holding the API's paths, for a server to add its own paths to."""
@@ -167,13 +178,12 @@ class Contract:
         if head or body is None or JSON not in op.model.responses[declared].get("content", {}):
             return ResponseCheck([], declared)
         if not is_json(content_type):
-            kind = media_type(content_type) or "no media type"
-            message = f"the answer's media type is {kind}; the spec's {declared} answer is {JSON}"
-            return ResponseCheck([Problem("header.Content-Type", "media_type", message, Part.MEDIA_TYPE, kind)], declared)
+            message = f"the answer's media type is {media_type(content_type) or 'not given'}; the spec's {declared} answer is {JSON}"
+            return ResponseCheck([Problem("header.Content-Type", "media_type", message, Part.MEDIA_TYPE, _header_got(content_type))], declared)
         try:
             document = parse_json(decoded(content_encoding, body))
         except NotJson as error:
-            return ResponseCheck([Problem("body", "json", f"not JSON: {error}", Part.MALFORMED, clip(repr(body[:60])))], declared)
+            return ResponseCheck([Problem("body", "json", f"not JSON: {error}", Part.MALFORMED, text_of(body))], declared)
         except ValueError as error:
             return ResponseCheck([Problem("body", "content_encoding", f"undecodable: {error}", Part.MALFORMED, content_encoding)], declared)
         problems = [] if validator is None or validator.is_valid(document) else schema_problems(validator, document, "body", MAX_SCHEMA_PROBLEMS)
@@ -223,9 +233,9 @@ def _bearer_problems(op: OperationContract, authorization: str | None, token: st
         return [Problem("header.Authorization", "required", "The Authorization header is missing.", Part.SECURITY, NOTHING)]
     found = _BEARER.fullmatch(authorization.strip())
     if found is None:
-        return [Problem("header.Authorization", "format", 'The Authorization header is not "Bearer <token>".', Part.SECURITY, "not a bearer credential")]
+        return [Problem("header.Authorization", "format", 'The Authorization header is not "Bearer <token>".', Part.SECURITY, hidden_credential(authorization))]
     if token is not None and not hmac.compare_digest(found.group(1).strip().encode(), token.encode()):
-        return [Problem("header.Authorization", "token", "The bearer token is not the one accepted here.", Part.SECURITY, "another token")]
+        return [Problem("header.Authorization", "token", "The bearer token is not the one accepted here.", Part.SECURITY, hidden_credential(authorization))]
     return []
 
 
@@ -247,11 +257,15 @@ def _request_document(content_type: str | None, body: bytes) -> tuple[Any, list[
         return ABSENT, [Problem("body", "json", "The body is empty; send a JSON object.", Part.MALFORMED, NOTHING)]
     if not is_json(content_type):
         kind = media_type(content_type) or "no media type"
-        return ABSENT, [Problem("header.Content-Type", "media_type", f"{kind} is not application/json.", Part.MEDIA_TYPE, kind)]
+        return ABSENT, [Problem("header.Content-Type", "media_type", f"{kind} is not application/json.", Part.MEDIA_TYPE, _header_got(content_type))]
     try:
         return parse_json(body), []
     except NotJson as error:
-        return ABSENT, [Problem("body", "json", str(error), Part.MALFORMED, clip(repr(body[:60])))]
+        return ABSENT, [Problem("body", "json", str(error), Part.MALFORMED, text_of(body))]
+
+
+def _header_got(value: str | None) -> str:
+    return clip(value, GOT_CLIP) if value else NOTHING
 
 
 def schema_problems(validator: jsonschema_rs.Validator, instance: Any, where: str, limit: int | None = None) -> list[Problem]:

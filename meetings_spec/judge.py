@@ -128,6 +128,11 @@ def _shown(value: Any) -> str:
     return "nothing" if value is _MISSING else repr(value)
 
 
+def _received(value: Any) -> str:
+    """A finding's ``got``: the value that came, or "absent" when none did."""
+    return "absent" if value is _MISSING else repr(value)
+
+
 # ------------------------------------------------------------------------------ the rules
 
 
@@ -143,7 +148,7 @@ def _echo(op: Operation, field_: RequestField, strict: bool) -> RuleInstance:
         want, got = _normalised(body[field_.name]), lookup(answer, field_.echo, _MISSING)
         if got is not _MISSING and _same(want, got):
             return Finding(name, "x-echo", Outcome.PASSED)
-        return Finding(name, "x-echo", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {field_.name} was sent; the server answered {_shown(got)}", expected=repr(want), got=_shown(got))
+        return Finding(name, "x-echo", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {field_.name} was sent; the server answered {_shown(got)}", expected=repr(want), got=_received(got))
 
     return RuleInstance(name, "x-echo", f"a 2xx answer to a request that sends {field_.name}", judge)
 
@@ -159,7 +164,7 @@ def _default(op: Operation, field_: RequestField) -> RuleInstance:
         got = lookup(answer, field_.echo, _MISSING)
         if got is not _MISSING and _same(default, got):
             return Finding(name, "default", Outcome.PASSED)
-        return Finding(name, "default", Outcome.FAILED, f"{_where(field_.echo)} should be {default!r}, the documented default, because {field_.name} was omitted; the server answered {_shown(got)}", expected=repr(default), got=_shown(got))
+        return Finding(name, "default", Outcome.FAILED, f"{_where(field_.echo)} should be {default!r}, the documented default, because {field_.name} was omitted; the server answered {_shown(got)}", expected=repr(default), got=_received(got))
 
     return RuleInstance(name, "default", f"a 2xx answer to a request that omits {field_.name}", judge)
 
@@ -195,7 +200,7 @@ def _default_from(op: Operation, field_: RequestField, strict: bool) -> Iterator
         want, why = wanted
         if got is not _MISSING and _same(want, got):
             return Finding(name, "x-default-from", Outcome.PASSED)
-        return Finding(name, "x-default-from", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {why}; the server answered {_shown(got)}", expected=repr(want), got=_shown(got))
+        return Finding(name, "x-default-from", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {why}; the server answered {_shown(got)}", expected=repr(want), got=_received(got))
 
     def joined(exchange: Exchange, memory: dict[str, Any]) -> Finding | None:
         body, answer = _request_object(exchange), _success_object(exchange)
@@ -245,7 +250,7 @@ def _default_from_scenario(op: Operation, field_: RequestField, scenarios: Mappi
         want = known[attribute] if known[attribute] is not None else otherwise
         if got is not _MISSING and _same(want, got):
             return Finding(value_name, "x-default-from-scenario", Outcome.PASSED)
-        return Finding(value_name, "x-default-from-scenario", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {field_.name} was omitted and scenario {scenario}'s {attribute} is {known[attribute]!r}; the server answered {_shown(got)}", expected=repr(want), got=_shown(got))
+        return Finding(value_name, "x-default-from-scenario", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {field_.name} was omitted and scenario {scenario}'s {attribute} is {known[attribute]!r}; the server answered {_shown(got)}", expected=repr(want), got=_received(got))
 
     def consistent(exchange: Exchange, memory: dict[str, Any]) -> Finding | None:
         seen = omitted(exchange)
@@ -276,7 +281,7 @@ def _initial_value(op: Operation, pointer: str, initial: Any) -> RuleInstance:
         got = lookup(answer, pointer, _MISSING)
         if got is not _MISSING and _same(initial, got):
             return Finding(name, "x-initial-value", Outcome.PASSED)
-        return Finding(name, "x-initial-value", Outcome.FAILED, f"{_where(pointer)} of what was just created should be {initial!r}; the server answered {_shown(got)}", expected=repr(initial), got=_shown(got))
+        return Finding(name, "x-initial-value", Outcome.FAILED, f"{_where(pointer)} of what was just created should be {initial!r}; the server answered {_shown(got)}", expected=repr(initial), got=_received(got))
 
     return RuleInstance(name, "x-initial-value", f"a 2xx answer of {op.operation_id}", judge)
 
@@ -296,7 +301,7 @@ def _query_params(op: Operation, url_pointer: str, parameters: Mapping[str, str]
         for parameter, pointer in parameters.items():
             want, got = lookup(answer, pointer, _MISSING), query.get(parameter)
             if want is _MISSING or got != [str(want)]:
-                return Finding(name, "x-query-params", Outcome.FAILED, f"{_where(url_pointer)} should carry {parameter}={_shown(want) if want is _MISSING else want} (the value of {_where(pointer)}); it carries {parameter}={','.join(got) if got else 'nothing'}: {url}", expected=f"{parameter}={_shown(want) if want is _MISSING else want}", got=f"{parameter}={','.join(got) if got else 'nothing'}")
+                return Finding(name, "x-query-params", Outcome.FAILED, f"{_where(url_pointer)} should carry {parameter}={_shown(want) if want is _MISSING else want} (the value of {_where(pointer)}); it carries {parameter}={','.join(got) if got else 'nothing'}: {url}", expected=f"{parameter}={_shown(want) if want is _MISSING else want}", got=f"{parameter}={','.join(got)}" if got else "absent")
         return Finding(name, "x-query-params", Outcome.PASSED)
 
     return RuleInstance(name, "x-query-params", f"a 2xx answer of {op.operation_id}", judge)

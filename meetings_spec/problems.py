@@ -17,8 +17,12 @@ from typing import Any
 
 #: Longest text a problem quotes: a huge value must not flood an answer, a log or a report.
 CLIP = 300
+#: Longest value a problem's ``got`` quotes.
+GOT_CLIP = 120
 #: What ``got`` says where a value was expected and nothing came.
 NOTHING = "absent"
+#: What stands for a credential wherever the kit shows where one was.
+HIDDEN = "REDACTED"
 
 
 class Part(enum.Enum):
@@ -62,4 +66,15 @@ def shown(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
-    return clip(text, 120)
+    return clip(text, GOT_CLIP)
+
+
+def text_of(body: bytes) -> str:
+    """A body that is not JSON, as ``got`` quotes it: its text, clipped; "absent" when empty."""
+    return clip(body[: GOT_CLIP * 4].decode("utf-8", "replace"), GOT_CLIP) if body.strip() else NOTHING
+
+
+def hidden_credential(value: str) -> str:
+    """An Authorization value as ``got`` quotes it: its scheme, the credential hidden."""
+    scheme, _, rest = value.strip().partition(" ")
+    return f"{scheme} {HIDDEN}" if rest.strip() and scheme.isascii() and scheme.isalpha() else HIDDEN

@@ -12,10 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
+import signal
 import sqlite3
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -24,6 +23,7 @@ from meetings_spec.about import VersionAction
 from mock_server.chaos import FAULTS, MAX_DELAY_MS, Delay, SettingError, Settings, fault_rate
 from meetings_spec.loader import default_spec_path
 from meetings_spec.serving import serve_rsgi, unavailable
+from mock_server.scratch import ScratchFolder, memory_folder, sweep
 
 SETTINGS_ENV = "WATERRAI_MOCK_SETTINGS"
 TOKEN_ENV = "WATERRAI_MOCK_TOKEN"
@@ -87,28 +87,37 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _memory_folder() -> str | None:
-    """A fresh state lives in memory where the system offers a RAM folder (``/dev/shm`` on
-    Linux): it is thrown away at exit anyway, and SQLite commits there cost less."""
-    shm = Path("/dev/shm")
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     taken = unavailable(args.host, args.port)
     if taken is not None:
         print(f"waterrai-mock: {taken}", file=sys.stderr)
         return 2
+    memory = memory_folder()
+    sweep(memory)  # the folders of mocks killed without a chance to remove theirs
+    previous = signal.signal(signal.SIGTERM, _stop)  # until Granian takes over: a stop still runs the finally below
+    folder = ScratchFolder(memory)
+    try:
+        return _serve(args, folder.path)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        folder.remove()
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _serve(args: argparse.Namespace, temporary: Path) -> int:
+    """Check the spec and prepare the state (in the parent, once), then serve until stopped."""
     from mock_server.app import create_app  # here, so that --help answers at once
 
     spec = (args.spec or default_spec_path()).resolve()
-    temporary = tempfile.mkdtemp(prefix="waterrai-mock-", dir=_memory_folder())
-    state = args.state.resolve() if args.state else Path(temporary) / "state.sqlite3"
+    state = args.state.resolve() if args.state else temporary / "state.sqlite3"
     settings: dict[str, Any] = {
         "spec_path": str(spec),
         "state_path": str(state),
-        "settings_path": str(Path(temporary) / "settings"),  # delays and faults, shared by the workers
+        "settings_path": str(temporary / "settings"),  # delays and faults, shared by the workers
         "balance": args.balance,
         "cors_origins": args.cors_origins or "*",
         "access_log": not args.quiet,
@@ -119,7 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as error:
         print(f"waterrai-mock: {error}", file=sys.stderr)
         return 2
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, OverflowError) as error:
+        if args.state is None:  # a fresh state, made here: what failed is the seed x-mock plants
+            print(f"waterrai-mock: {spec}: the seed x-mock plants does not fit a fresh state ({error})", file=sys.stderr)
+            return 2
         print(f"waterrai-mock: {state} is not a state file of the mock ({error}); give --state a new file", file=sys.stderr)
         return 2
     prepared_state = prepared.extensions["waterrai_mock"].state
@@ -145,10 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
         flush=True,
     )
-    try:
-        serve_rsgi("mock_server.rsgi:build_app", args.host, args.port, workers=args.workers, kill_timeout=3, respawn=True)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
+    serve_rsgi("mock_server.rsgi:build_app", args.host, args.port, workers=args.workers, kill_timeout=3, respawn=True)
     return 0
 
 

@@ -7,15 +7,19 @@ of its strict view, since the mock is the server that honours every assumption.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from meetings_spec import SpecError, View, load_spec
-from meetings_spec.contract import Contract, OperationContract
-from meetings_spec.refs import escape_segment
+from meetings_spec.contract import Contract, OperationContract, schema_problems
+from meetings_spec.loader import SPEC_PATH, default_spec_path
+from meetings_spec.places import lines_of, pointer_of
+from meetings_spec.refs import JSON, escape_segment
 from meetings_spec.rules import Operation, RequestField, lookup
 from meetings_spec.shapes import properties
+from meetings_spec.unusable import reading
 from mock_server.state import Limits, Seed
 
 
@@ -100,30 +104,47 @@ class CompiledSpec:
 
 
 def compile_spec(path: str | Path | None = None) -> CompiledSpec:
-    """Load the spec at ``path`` and compile it for serving."""
-    raw = load_spec(path)
+    """Load the spec at ``path`` and compile it for serving. A spec the mock cannot use raises
+    ``SpecError`` naming the file, the place in it and what is wrong."""
+    spec_path = Path(path) if path else default_spec_path()
+    try:
+        return _compile(load_spec(spec_path), Path(path) if path else Path())
+    except SpecError as error:
+        raise error.located(spec_path) from error.__cause__
+
+
+def _compile(raw: dict[str, Any], path: Path) -> CompiledSpec:
+    mock = raw.get("x-mock")
+    if not isinstance(mock, dict):
+        raise SpecError(_no_x_mock(), pointer="/x-mock")
     contract = Contract(raw, View.STRICT)
     document = contract.document
-    compiled = {operation_id: _compile_operation(op) for operation_id, op in contract.operations.items()}
-    mock = raw.get("x-mock", {})
+    compiled = {}
+    for operation_id, op in contract.operations.items():
+        with reading(document, pointer_of("paths", op.model.path, op.model.method), f"{op.model.method.upper()} {op.model.path}"):
+            compiled[operation_id] = _compile_operation(op)
     limits = mock.get("limits", {})
     answers = dict(mock.get("answers", {}))
     missing = {"meeting", "created_at", "updated_at"} - set(answers)
     if missing:
-        raise SpecError(f"x-mock.answers must say where these go in the answers: {', '.join(sorted(missing))}")
+        raise SpecError(f"x-mock.answers must say where these go in the answers: {', '.join(sorted(missing))}", pointer="/x-mock/answers")
     reused = next((op.reuses for op in compiled.values() if op.reuses), None)
     urls = dict(mock.get("urls", {}))
     for op in compiled.values():
         laid_out = set(_pointers(op.layout))
         wanted = [op.id_pointer, answers.get("room_token"), *urls, *op.balance_pointers]
         op.assigned = [pointer for pointer in wanted if pointer in laid_out]
+    with reading(document, "/components/examples", "the seed's examples"):
+        check_seed_examples(raw, contract)
+    with reading(raw, "/x-mock", "x-mock"):
+        seed = _seed(mock, raw, answers, reused)
     return CompiledSpec(
-        path=Path(path) if path else Path(),
+        path=path,
         document=document,
         contract=contract,
         operations=compiled,
         mock=mock,
-        seed=_seed(mock, raw, answers, reused),
+        seed=seed,
         limits=Limits(
             max_meetings=_limit(limits, "max_meetings"),
             max_end_users=_limit(limits, "max_end_users"),
@@ -136,12 +157,83 @@ def compile_spec(path: str | Path | None = None) -> CompiledSpec:
     )
 
 
+def _no_x_mock() -> str:
+    """Why a plain OpenAPI file is refused, and where to copy what it lacks from."""
+    try:
+        line = lines_of(SPEC_PATH.read_text(encoding="utf-8")).get("/x-mock")
+    except OSError:
+        line = None
+    return (
+        "no x-mock settings at the top of the file. The mock serves a modified copy of the kit's spec, "
+        "whose x-mock block holds what an API description cannot: the seed (account, scenarios, example meetings), "
+        "the limits, and where its answers put the values it makes. Copy that block from the kit's spec, "
+        f"{SPEC_PATH}{f' (line {line})' if line else ''}, into this file, or start from a copy of that file"
+    )
+
+
+def check_seed_examples(raw: dict[str, Any], contract: Contract) -> None:
+    """Each example ``x-mock.seed_examples`` plants must exist and keep the schema of every body
+    that shows it (the strict view's, which the mock honours): seed data that breaks its schema
+    is named as such (which example, which field, which rule), before it reaches the state."""
+    seed_examples = raw["x-mock"].get("seed_examples", {})
+    examples = raw.get("components", {}).get("examples", {})
+    if not isinstance(seed_examples, dict) or not all(isinstance(v, list) for v in seed_examples.values()):
+        raise SpecError("x-mock.seed_examples must give lists of example names (meetings: [...], end_users: [...])", pointer="/x-mock/seed_examples")
+    shown = _bodies_showing_examples(contract)
+    for kind, names in seed_examples.items():
+        for index, name in enumerate(names):
+            here = pointer_of("x-mock", "seed_examples", kind, index)
+            if not isinstance(examples.get(name), dict) or "value" not in examples[name]:
+                raise SpecError(f"x-mock.seed_examples.{kind} names the example {name!r}, which components/examples does not hold (with a value)", pointer=here)
+            if name not in shown:
+                raise SpecError(
+                    f"x-mock.seed_examples.{kind} names the example {name!r}, which no request or answer of the spec shows: "
+                    "no schema says what it must hold (list it under the examples of the answer it is)",
+                    pointer=here,
+                )
+            value = examples[name]["value"]
+            for validator, body in shown[name]:
+                problems = schema_problems(validator, value, "", limit=1)
+                if not problems:
+                    continue
+                problem = problems[0]
+                path = problem.field.lstrip(".").split(".") if problem.field else []
+                raise SpecError(
+                    f"seed data breaks its schema: example {name} (planted by x-mock.seed_examples.{kind}) as the body of {body}: "
+                    f"{'.'.join(path) or 'its value'} = {problem.got} breaks the rule {problem.rule!r} ({problem.message[:160]})",
+                    pointer=pointer_of("components", "examples", name, "value", *path),
+                )
+
+
+def _bodies_showing_examples(contract: Contract) -> dict[str, list[tuple[Any, str]]]:
+    """Each example of ``components/examples`` a JSON body refers to: the validator of the body
+    (the contract's) and what the body is (``GET /meetings/{id} 200``)."""
+    shown: dict[str, list[tuple[Any, str]]] = {}
+    prefix = "#/components/examples/"
+    for op in contract.operations.values():
+        model, label = op.model, f"{op.model.method.upper()} {op.model.path}"
+        bodies = []
+        if model.request_schema is not None:
+            media = model.refs.deref(model.definition["requestBody"]).get("content", {}).get(JSON)
+            bodies.append((media, op.body_validator, f"{label} request"))
+        for status, response in model.responses.items():
+            bodies.append((response.get("content", {}).get(JSON), op.answer_validators.get(status), f"{label} {status}"))
+        for media, validator, body in bodies:
+            if media is None or validator is None:
+                continue
+            for example in media.get("examples", {}).values():
+                ref = example.get("$ref") if isinstance(example, dict) else None
+                if isinstance(ref, str) and ref.startswith(prefix):
+                    shown.setdefault(ref[len(prefix):].replace("~1", "/").replace("~0", "~"), []).append((validator, body))
+    return shown
+
+
 def _limit(limits: dict[str, Any], name: str) -> int:
     """One ``x-mock.limits`` bound, which the spec must state: a whole number of at least 1
     (so the newest meeting, which carries the balance, is never pruned)."""
     value = limits.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SpecError(f"x-mock.limits.{name} must be a whole number of at least 1, not {value!r}")
+        raise SpecError(f"x-mock.limits.{name} must be a whole number of at least 1, not {value!r}", pointer=pointer_of("x-mock", "limits", name))
     return value
 
 
@@ -222,5 +314,5 @@ def _seed(
 def relative(pointer: str, base: str) -> str:
     """The key of ``pointer`` inside the object at ``base`` (``/data/updated_at`` in ``/data``)."""
     if not pointer.startswith(base + "/") or "/" in pointer[len(base) + 1 :]:
-        raise SpecError(f"x-mock.answers: {pointer} must be a field of the meeting at {base}")
+        raise SpecError(f"x-mock.answers: {pointer} must be a field of the meeting at {base}", pointer="/x-mock/answers")
     return pointer[len(base) + 1 :]

@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 import yaml
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 from flask import Blueprint, Flask, Response, current_app, redirect, render_template_string, request
 
 from meetings_spec import View, contract_view, load_spec
@@ -44,6 +46,16 @@ RENDERER_FILES = {
 PAGE_FILES = {"docs.js": "text/javascript", "docs.css": "text/css"}
 VIEWS = {view.value: view for view in View}
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+#: The spec's prose is Markdown (as Swagger UI renders its descriptions): code spans only, the
+#: rest escaped, raw HTML included.
+_INLINE = MarkdownIt("zero").enable("backticks")
+
+
+def inline_markdown(text: str) -> Markup:
+    """One line of the spec's prose as HTML: ```created``` becomes ``<code>created</code>``."""
+    return Markup(_INLINE.renderInline(text))
 
 
 def renderer_file(name: str) -> bytes:
@@ -100,7 +112,7 @@ def register_docs(app: Flask, ctx: MockContext) -> None:
             title=info.get("title", "API"),
             version=info.get("version", ""),
             renderer_version=renderer_version(),
-            assumptions=[(label(pointer, raw()), reason) for pointer, reason in iter_assumptions(raw())],
+            assumptions=[(label(pointer, raw()), inline_markdown(reason)) for pointer, reason in iter_assumptions(raw())],
             views=[(name, f"/openapi.json?view={name}") for name in (View.STRICT.value, View.LENIENT.value)],
         )
 

@@ -20,7 +20,11 @@ _CHUNK = 64 * 1024
 
 
 class ConnectionFault(Exception):
-    """A fault that breaks the connection, which a WSGI app cannot reach."""
+    """A fault that breaks the connection, which a WSGI app cannot reach; ``fault`` names it."""
+
+    def __init__(self, fault: str) -> None:
+        super().__init__(f"fault {fault}: a WSGI app cannot break its connection; waterrai-mock can")
+        self.fault = fault
 
 
 class WsgiLane:
@@ -47,7 +51,7 @@ class WsgiLane:
             start_response(REASONS.get(answer.status, str(answer.status)), answer.wire_headers())
             return [b""] if answer.head else [answer.body]
         except ConnectionFault as fault:
-            note = f" fault {fault.args[1]}"
+            note = f" fault {fault.fault}"
             raise
         finally:
             core.finished(method, path, environ.get("REMOTE_ADDR", "-"), status, time.perf_counter() - started, note)
@@ -71,7 +75,7 @@ def _carried_out(outcome: Outcome) -> Answer:
             assert isinstance(outcome, Broken)
             if outcome.fault == "timeout":
                 time.sleep(MAX_DELAY_MS / 1000)
-            raise ConnectionFault(f"fault {outcome.fault}: a WSGI app cannot break its connection; waterrai-mock can", outcome.fault)
+            raise ConnectionFault(outcome.fault)
 
 
 def _header_getter(environ: dict[str, Any]) -> Callable[[str], str | None]:

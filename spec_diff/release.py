@@ -53,8 +53,20 @@ def is_new_major(new: Version, old: Version) -> bool:
     return new.major == 0 and new.minor > old.minor
 
 
+def next_version(version: Version, breaking: bool) -> Version:
+    """The version a spec that changed since ``version`` should say: a new major one when the
+    changes break a client (a new minor one for 0.x), else a new minor one."""
+    if breaking and version.major > 0:
+        return Version(f"{version.major + 1}.0.0")
+    return Version(f"{version.major}.{version.minor + 1}.0")
+
+
 def check(spec: str, directory: Path, fail_on: Level = Level.BREAKING) -> Report:
-    """Compare ``spec`` with the latest release in ``directory``; the report's status is the verdict."""
+    """Compare ``spec`` with the latest release in ``directory``; the report's status is the verdict.
+
+    A spec that says the version of a release but differs from it fails whatever changed: a
+    release is never rewritten, and two different specs would go by one version.
+    """
     new = read_source(spec)
     new_version = spec_version(new)
     releases = released(directory)
@@ -62,10 +74,11 @@ def check(spec: str, directory: Path, fail_on: Level = Level.BREAKING) -> Report
         report = Report(new, new, [], fail_on)
         report.verdict = f"no release in {directory} yet: nothing to hold {spec} to"
         return report
+    same = next((one for one in releases if one.version == new_version), None)
+    if same is not None and same.path.read_bytes() != Path(spec).read_bytes():
+        return _rewrites_a_release(spec, new, same, fail_on)
     latest = releases[-1]
-    old = read_source(str(latest.path))
-    if spec_version(old) != latest.version:
-        raise InputError(f"{latest.path}: its info.version is {spec_version(old)}, not the {latest.version} its name says")
+    old = _release_source(latest)
     report = Report(old, new, diff_specs(old.document, new.document, (old.label, new.label)), fail_on)
     if new_version < latest.version:
         report.exit_status = 1
@@ -79,6 +92,28 @@ def check(spec: str, directory: Path, fail_on: Level = Level.BREAKING) -> Report
                           f"undo them, or raise info.version to a new major version ({latest.version.major + 1}.0.0)")
     else:
         report.verdict = f"keeps release {latest.version}"
+    return report
+
+
+def _release_source(one: Release) -> SpecSource:
+    source = read_source(str(one.path))
+    if spec_version(source) != one.version:
+        raise InputError(f"{one.path}: its info.version is {spec_version(source)}, not the {one.version} its name says")
+    return source
+
+
+def _rewrites_a_release(spec: str, new: SpecSource, same: Release, fail_on: Level) -> Report:
+    """The report of a spec that differs from the release of its own version: it fails, and says
+    which version to give it (its changes since that release decide) and how to release it."""
+    old = _release_source(same)
+    report = Report(old, new, diff_specs(old.document, new.document, (old.label, new.label)), fail_on)
+    breaking = any(change.level is Level.BREAKING for change in report.changes)
+    report.exit_status = 1
+    report.verdict = (
+        f"{spec} differs from {same.path}, the release of its info.version {same.version}, and a release is never rewritten: "
+        f"bump info.version (to {next_version(same.version, breaking)}, for what changed since {same.version}), "
+        "then run `make release-spec` (waterrai-spec release)"
+    )
     return report
 
 

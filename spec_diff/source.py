@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from meetings_spec.refs import escape_segment
+from meetings_spec.places import line_of, record_lines
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 GIT_PREFIX = "git:"
@@ -36,21 +36,9 @@ class SpecSource:
     lines: dict[str, int] = field(default_factory=dict, repr=False)
 
     def line_of(self, pointer: str | None) -> int | None:
-        """The line of ``pointer`` or, when it is not written there, of its nearest written parent.
-
-        A keyword the strict view merges in from ``x-strict`` is looked up under ``x-strict``.
-        """
-        if pointer is None or not self.lines:
-            return None
-        while True:
-            if pointer in self.lines:
-                return self.lines[pointer]
-            head, _, last = pointer.rpartition("/")
-            if f"{head}/x-strict/{last}" in self.lines:
-                return self.lines[f"{head}/x-strict/{last}"]
-            if not pointer:
-                return None
-            pointer = head
+        """The line of ``pointer`` or, when it is not written there, of its nearest written parent
+        (``meetings_spec.places.line_of``: a keyword merged from ``x-strict`` is found under it)."""
+        return line_of(self.lines, pointer)
 
 
 def read_source(name: str) -> SpecSource:
@@ -79,7 +67,7 @@ def parse_source(text: str, *, label: str, file: str | None = None) -> SpecSourc
         node = loader.get_single_node()
         document = loader.construct_document(node) if node is not None else None
         if node is not None:
-            _record_lines(node, "", lines)
+            record_lines(node, "", lines)
     except yaml.YAMLError as exc:
         # JSON that YAML 1.1 refuses (an escaped "\/", say) is still JSON.
         try:
@@ -103,18 +91,6 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     if mark is None:
         return " ".join(str(exc).split())
     return f"line {mark.line + 1}, column {mark.column + 1}: {words or 'malformed'}"
-
-
-def _record_lines(node: yaml.Node, pointer: str, lines: dict[str, int]) -> None:
-    lines.setdefault(pointer, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            here = f"{pointer}/{escape_segment(key.value)}"
-            lines[here] = key.start_mark.line + 1
-            _record_lines(value, here, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, value in enumerate(node.value):
-            _record_lines(value, f"{pointer}/{index}", lines)
 
 
 def _git_show(ref: str, path: str, name: str) -> str:

@@ -69,3 +69,54 @@ def test_a_failure_is_shown_without_the_suites_own_source(tmp_path: Path) -> Non
     assert "Reproduce with:" in result.stdout and "refused_without_a_valid_token" in result.stdout
     assert "def test_requests_without_a_valid_token_are_refused" not in result.stdout  # the suite's source
     assert "def __exit__" not in result.stdout  # contextlib's
+
+
+def _reports(tmp_path: Path) -> list[str]:
+    return ["--junitxml", str(tmp_path / "junit.xml"), "--summary", str(tmp_path / "summary.md"), "--report-json", str(tmp_path / "report.json")]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["unreachable server", "no token", "unknown option"],
+)
+def test_a_run_that_checks_nothing_still_writes_every_report_saying_why(case: str, tmp_path: Path) -> None:
+    """A CI job's publish step finds each file it asked for: JUnit with one errored case, the
+    summary and the JSON saying why nothing was checked."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    token = "ci-secret-token-5b8e1d0c"
+    arguments, environment, why = {
+        "unreachable server": ([], {"WATERRAI_API_TOKEN": token}, "nothing answers at http://127.0.0.1:9"),
+        "no token": ([], {}, "set WATERRAI_API_TOKEN"),
+        "unknown option": (["--no-such-option"], {"WATERRAI_API_TOKEN": token}, "unrecognized arguments: --no-such-option"),
+    }[case]
+    result = subprocess.run(
+        [str(COMMAND), "--base-url", "http://127.0.0.1:9", *_reports(tmp_path), *arguments],
+        cwd=tmp_path, env=_environment(**environment), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    suite = ET.parse(tmp_path / "junit.xml").getroot()
+    cases = list(suite.iter("testcase"))
+    assert len(cases) == 1 and cases[0].find("error") is not None, ET.tostring(suite)
+    assert why in cases[0].find("error").get("message", "")  # type: ignore[union-attr]
+    summary = (tmp_path / "summary.md").read_text()
+    assert "NOT JUDGED" in summary and f"nothing was checked: " in summary and why in summary, summary
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["verdict"] == "not judged" and data["exit_status"] == 2 and why in data["reason"]
+    assert data["target"] == "http://127.0.0.1:9" and data["tests"]["items"] == []
+    assert why in result.stderr.splitlines()[-1]
+    for text in (result.stdout, result.stderr, summary, (tmp_path / "junit.xml").read_text(), json.dumps(data)):
+        assert token not in text
+
+
+def test_an_unknown_option_names_the_command_and_the_last_line_says_what_is_wrong(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(COMMAND), "--base-url", "http://127.0.0.1:9", "--no-such-option"],
+        cwd=tmp_path, env=_environment(WATERRAI_API_TOKEN="t"), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "pytest.main()" not in result.stderr, result.stderr
+    assert "usage: waterrai-contract" in result.stderr and "waterrai-contract: error: unrecognized arguments: --no-such-option" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == "waterrai-contract: no verdict (exit 2): usage error: unrecognized arguments: --no-such-option; nothing was checked", last

@@ -360,6 +360,25 @@ def test_the_curl_command_of_a_failure_reproduces_it(tmp_path: Path) -> None:
     assert answers == ["end-user", "end-user"], answers
 
 
+def test_the_curl_line_of_an_auth_failure_sends_the_credential_that_was_accepted(tmp_path: Path) -> None:
+    """A server that lets an unknown token in: the summary's curl line carries that token (the
+    suite's own invalid one, no secret), so pasted as it is it gets the same 200, and the
+    failure names the token that was sent."""
+    from mock_server import create_app
+
+    summary = tmp_path / "summary.md"
+    with serving(create_app(access_log=False, journal=False)) as base_url:  # no token of its own: any is let in
+        result = run_suite(base_url, "-k", "without_a_valid_token and getMeeting", "--summary", str(summary), tmp_path=tmp_path, modules=("test_auth",))
+        assert result.returncode == 1, result.stdout[-3000:]
+        text = summary.read_text()
+        commands = [line.strip() for line in text.splitlines() if line.strip().startswith("curl ")]
+        assert len(commands) == 1, text
+        assert "-H 'Authorization: Bearer contract-suite-invalid-20240115'" in commands[0]
+        assert "a request with 'Authorization: Bearer contract-suite-invalid-20240115' (unknown-token) was answered 200" in text
+        answer = subprocess.run(["bash", "-c", commands[0] + " -s -o /dev/null -w '%{http_code}'"], capture_output=True, text=True, timeout=30)
+    assert answer.stdout == "200", "the pasted curl line did not reproduce the failure"
+
+
 # ------------------------------------------------------------------------ safety
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -126,6 +127,30 @@ def test_the_installed_kit_reads_the_spec_inside_the_package(kit: Installed) -> 
     module, spec, checkout = json.loads(result.stdout)
     assert Path(module).is_relative_to(kit.venv) and Path(spec).is_relative_to(kit.venv), "the kit came from the repository, not the install"
     assert Path(spec).name == "meetings.yaml" and Path(spec).is_file() and checkout is None
+
+
+def test_readme_lists_every_command_the_kit_installs_and_says_the_url_is_a_placeholder() -> None:
+    """"Using the kit from another repository": each console script of pyproject.toml with its
+    ``python -m``, and the github.com/your-org address named a placeholder."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Using the kit from another repository", 1)[1].split("\n## ", 1)[0]
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert len(scripts) == 5
+    for command, target in scripts.items():
+        package = target.split(":")[0].rsplit(".", 1)[0]
+        assert re.search(rf"^\| `{command}[^`]*` \| `python -m {package}` \|", section, re.M), f"{command} (python -m {package}) is not listed"
+    assert "github.com/your-org/...` is a placeholder" in section
+
+
+def test_make_test_says_why_each_skipped_test_was_skipped(tmp_path: Path) -> None:
+    """``make test`` runs pytest with the repository's settings: a skip is listed with its reason."""
+    (tmp_path / "test_one_skip.py").write_text("import pytest\n\n\ndef test_x():\n    pytest.skip('no Chromium here (apt-get install chromium)')\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", ".", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env={k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout
+    assert "SKIPPED [1] test_one_skip.py:5: no Chromium here (apt-get install chromium)" in result.stdout, result.stdout
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))

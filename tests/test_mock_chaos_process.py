@@ -80,6 +80,9 @@ def test_connection_reset_is_an_econnreset_before_any_byte(server: Server) -> No
         assert (outcome, data) == ("reset", b"")
     with pytest.raises(requests.ConnectionError, match="reset"):
         requests.get(server.base + "/meetings/789", headers={"Authorization": AUTH, "Prefer": "fault=connection_reset"}, timeout=5)
+    time.sleep(0.3)  # the workers' journal lines reach the shared state
+    newest = requests.get(server.base + "/__mock/requests?limit=1", timeout=5).json()["requests"][0]
+    assert (newest["path"], newest["status"]) == ("/meetings/789", 0)  # no answer: 0, as the embedded mock logs it
 
 
 def test_empty_response_is_an_eof_without_a_byte(server: Server) -> None:

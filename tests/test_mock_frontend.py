@@ -105,6 +105,20 @@ def test_faults_that_are_answers_work_in_either_lane_and_connection_faults_break
     assert client.get("/__mock/health", headers={"Prefer": "fault=server_error"}).status_code == 200  # never on admin routes
 
 
+def test_a_connection_fault_is_logged_and_journaled_with_status_0_embedded_as_served() -> None:
+    """One status for one event: no answer went out, so 0 (the access line shows "-"), as
+    waterrai-mock logs it (tests/test_mock_chaos_process.py), not a 500 no client saw."""
+    from mock_server.wsgi_lane import ConnectionFault
+
+    lines: list[str] = []
+    client = create_app(access_log=lines.append).test_client()
+    with pytest.raises(ConnectionFault):
+        client.get("/meetings/789", headers={**AUTH, "Prefer": "fault=connection_reset"})
+    assert '"GET /meetings/789" - ' in lines[-1] and lines[-1].endswith(" fault connection_reset"), lines
+    newest = client.get("/__mock/requests?limit=1").get_json()["requests"][0]
+    assert (newest["path"], newest["status"]) == ("/meetings/789", 0)
+
+
 def test_prefer_delay_slows_an_embedded_answer_too(client: FlaskClient) -> None:
     import time
 

@@ -395,7 +395,7 @@ def test_a_compressed_answer_comes_back_compressed_and_is_checked_decoded(tmp_pa
         found = proxy.violations()
     assert answer.body == compressed, "the bytes the upstream sent, still compressed"
     assert dict((k.lower(), v) for k, v in answer.headers)["content-encoding"] == "gzip"
-    assert any(v["rule"] == "schema: body.data.id" for v in found["violations"]), found
+    assert [v["got"] for v in found["violations"] if v["rule"] == "schema: body.data.id"] == ['"789"'], found  # what came, not the rule
 
 
 @pytest.mark.parametrize(
@@ -408,6 +408,18 @@ def test_an_answer_that_is_not_json_is_reported(body: bytes, content_type: str, 
         found = proxy.violations()["violations"]
     assert answer.status == 200 and answer.body == body
     assert [(v["side"], v["rule"]) for v in found] == [("response", rule)]
+    assert found[0]["got"] == (content_type if rule == "media type" else body.decode())  # what came
+    assert "access-control-expose-headers" not in {k.lower() for k, _ in answer.headers}  # only --expose-violations adds it
+
+
+def test_expose_violations_lets_a_browser_read_the_header_merged_with_the_upstreams(tmp_path: Path) -> None:
+    document = json.dumps({"status": "success", "data": {"id": "789"}}).encode()  # breaks the spec: a violation
+    cors = [("Content-Type", "application/json"), ("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "X-Request-Id, ETag")]
+    with serving(_fixed_answer(document, cors)) as upstream, proxying(upstream, "--quiet", "--expose-violations", tmp=tmp_path) as proxy:
+        answer = send(proxy.url, "GET", "/meetings/789", headers={**AUTH, "Origin": "http://app.localhost:5173"})
+    exposed = [v for k, v in answer.headers if k.lower() == "access-control-expose-headers"]
+    assert exposed == ["X-Request-Id, ETag, X-Contract-Violations"], answer.headers
+    assert int(dict((k.lower(), v) for k, v in answer.headers)["x-contract-violations"]) >= 1
 
 
 def test_head_and_unknown_paths_pass_through(tmp_path: Path) -> None:

@@ -148,9 +148,12 @@ def test_json_and_junit_reports_parse_and_agree(tmp_path: Path, capsys: pytest.C
     assert run_check(capsys, str(har), "--format", "junit", "--output", str(tmp_path / "report.xml"))[0] == 1
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     counts = report["counts"]
-    assert counts.pop("violations") == len(report["violations"]) >= 3  # the id, what it read back as, the request
+    assert counts.pop("violations") == counts.pop("failing") == len(report["violations"]) >= 3  # the id, what it read back as, the request
     assert counts == {"entries": 8, "not_of_the_api": 2, "exchanges": 6, "checked": 4, "checked_in_part": 1, "not_checked": 2, "exchanges_with_violations": 2}
     assert set(report["violations"][0]) == {"operation", "side", "rule", "expected", "got", "message", "exchange"}
+    got = {(v["exchange"]["number"], v["rule"]): v["got"] for v in report["violations"]}
+    assert got[(7, "schema: body.data.id")] == '"790"'  # the value that came, not the rule ("type")
+    assert got[(8, "schema: body.voice_vendor")] == '"$WATERRAI_API_TOKEN"'  # a credential it echoes, hidden
     suite = ET.parse(tmp_path / "report.xml").getroot().find("testsuite")
     assert suite is not None and (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("6", "2", "3")
     outcomes = {case.get("name"): [child.tag for child in case] for case in suite.iter("testcase")}
@@ -354,3 +357,24 @@ def test_a_null_left_to_the_server_is_no_violation_and_its_answer_is_judged_as_f
         "#4 POST /meetings -> 200 createMeeting response: invalid request accepted",
     ], out
     assert "should be 'regular', the documented default, because meeting_type was omitted; the server answered 'end-user' (meeting_type was sent as null, which reads as omitted)" in out
+
+
+def test_fail_on_answers_fails_a_staging_check_on_the_servers_side_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A request the client sent without a token, refused with the 401 it deserved, is the
+    client's doing: ``--fail-on answers`` reports it, not counted, and passes; the default fails."""
+    unauthorized = _chrome_entry("GET", f"{API}/meetings/789", 401, answer=b'{"message": "Unauthorized"}')
+    har = write(tmp_path, {"log": {"version": "1.2", "creator": {"name": "Playwright"}, "entries": [unauthorized]}})
+    assert run_check(capsys, str(har))[0] == 1  # default: any
+    status, out, _ = run_check(capsys, str(har), "--fail-on", "answers")
+    assert status == 0, out
+    assert "#1 GET /meetings/789 -> 401 getMeeting request (not counted): security" in out
+    assert "1 violation in 1 of 1 exchange checked; 1 not counted (--fail-on answers: only the answers fail the check)" in out
+    assert run_check(capsys, str(har), "--fail-on", "requests")[0] == 1
+    status, out, _ = run_check(capsys, str(har), "--fail-on", "answers", "--format", "junit")
+    case = ET.fromstring(out).find("testsuite/testcase")
+    assert status == 0 and case is not None and case.find("failure") is None and "not counted" in (case.findtext("system-out") or "")
+    status, out, _ = run_check(capsys, str(har), "--fail-on", "answers", "--format", "json")
+    assert json.loads(out)["fail_on"] == "answers" and json.loads(out)["counts"]["failing"] == 0
+
+    document = chrome_har()  # with answers that break the spec too: those fail it
+    assert run_check(capsys, str(write(tmp_path, document)), "--fail-on", "answers")[0] == 1

@@ -139,3 +139,42 @@ def test_a_check_that_fails_lets_the_exchange_through_unchecked() -> None:
         asyncio.run(app.__rsgi__(Scope(), protocol))
     assert protocol.sent[0][0] == 200 and json.loads(protocol.sent[0][1])["data"]["id"] == 789
     assert log.counts["unchecked_exchanges"] == 1
+
+
+def _got(violations: list[Violation]) -> dict[str, str]:
+    return {violation.rule: violation.got for violation in violations}
+
+
+def test_got_holds_what_came_or_absent_never_the_schema_keyword() -> None:
+    """``got`` in /__proxy/violations and check's JSON: the value received, as JSON spells it and
+    clipped, "absent" for none, a credential hidden."""
+    create = {"content-type": "application/json", "authorization": "Bearer t"}
+    seen = INSPECTOR.request("POST", "/meetings", create, json.dumps({"person_name": "Ann", "scenario_id": "seven", "allow_chat": "y" * 500}).encode())
+    got = _got(seen.violations)
+    assert got["schema: body.scenario_id"] == '"seven"'
+    assert got["schema: body.allow_chat"].startswith('"yyy') and got["schema: body.allow_chat"].endswith("…") and len(got["schema: body.allow_chat"]) <= 120
+    assert _got(INSPECTOR.request("POST", "/meetings", create, b'{"person_name": "Ann"}').violations) == {"schema: body.scenario_id": "absent"}
+    assert _got(INSPECTOR.request("POST", "/meetings", {"authorization": "Bearer t", "content-type": "text/plain"}, b"{}").violations) == {"media type": "text/plain"}
+    assert _got(INSPECTOR.request("POST", "/meetings", create, b"{not json").violations) == {"body": "{not json"}
+    assert _got(INSPECTOR.request("GET", "/meetings/789", {"authorization": "Basic c2VjcmV0OnNlY3JldA=="}, b"").violations) == {"security": "Basic REDACTED"}
+    assert _got(INSPECTOR.request("GET", "/meetings/789", {}, b"").violations) == {"security": "absent"}
+    assert _got(INSPECTOR.request("GET", "/meetings/x1", {"authorization": "Bearer t"}, b"").violations) == {"schema: path.id": '"x1"'}
+
+    fresh = Inspector(load_spec())  # no memory of other tests' exchanges (a meeting 790 created there)
+    read = fresh.request("GET", "/meetings/790", {"authorization": "Bearer t"}, b"")
+    answer = {"status": "success", "data": {"id": 790, "room_url": "https://x.example/r", "room_token": 12345, "person_name": "A", "scenario_id": 456,
+                                            "status": "created", "meeting_type": "regular", "created_at": "2024-01-15T10:00:00Z"}}  # fmt: skip
+    got = _got(fresh.response(read, 200, {"content-type": "application/json"}, json.dumps(answer).encode()))
+    assert got == {"schema: body.data.room_token": "REDACTED", "schema: body.data.updated_at": "absent"}, got
+
+
+def test_a_rule_of_the_spec_names_a_missing_field_absent() -> None:
+    from mock_server import create_app
+
+    body = {"person_name": "Ann", "scenario_id": 456}  # meeting_type omitted: its default must come back
+    answer = create_app(access_log=False, journal=False).test_client().post("/meetings", json=body, headers={"Authorization": "Bearer t"}).get_json()
+    del answer["data"]["meeting_type"]
+    fresh = Inspector(load_spec())
+    seen = fresh.request("POST", "/meetings", {"content-type": "application/json", "authorization": "Bearer t"}, json.dumps(body).encode())
+    found = fresh.response(seen, 200, {"content-type": "application/json"}, json.dumps(answer).encode())
+    assert {v.rule.split(":")[0]: v.got for v in found} == {"schema": "absent", "default": "absent"}, found

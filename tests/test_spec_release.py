@@ -38,7 +38,7 @@ def _project(tmp_path: Path, spec: dict[str, Any]) -> tuple[Path, Path]:
     """A spec and a released/ directory holding today's spec as 1.0.0."""
     directory = tmp_path / "released"
     directory.mkdir()
-    shutil.copy(SPEC_PATH, directory / "1.0.0.yaml")
+    (directory / "1.0.0.yaml").write_text(yaml.safe_dump(_versioned("1.0.0"), sort_keys=False), encoding="utf-8")
     path = tmp_path / "meetings.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return path, directory
@@ -55,7 +55,7 @@ def _versioned(version: str, *, breaking: bool = False, compatible: bool = False
 
 
 @pytest.mark.parametrize(("version", "status", "verdict"), [
-    ("1.0.0", 1, "raise info.version to a new major version (2.0.0)"),
+    ("1.0.0", 1, "the release of its info.version 1.0.0, and a release is never rewritten: bump info.version (to 2.0.0"),
     ("1.1.0", 1, "raise info.version to a new major version (2.0.0)"),
     ("2.0.0", 0, "allowed: info.version 2.0.0 is a new major version"),
     ("0.9.0", 1, "older than the latest release"),
@@ -67,11 +67,25 @@ def test_a_breaking_change_needs_a_new_major_version(tmp_path: Path, version: st
     assert [c.rule for c in report.changes].count("default-changed") == 2
 
 
-def test_compatible_changes_keep_the_release(tmp_path: Path) -> None:
-    spec, directory = _project(tmp_path, _versioned("1.0.0", compatible=True))
+def test_compatible_changes_under_a_new_unreleased_version_keep_the_release(tmp_path: Path) -> None:
+    spec, directory = _project(tmp_path, _versioned("1.1.0", compatible=True))
     report = check(str(spec), directory)
     assert report.status == 0 and report.verdict == "keeps release 1.0.0"
     assert {c.level.label for c in report.changes} == {"compatible"}
+
+
+def test_a_spec_that_differs_from_the_release_of_its_own_version_fails(tmp_path: Path) -> None:
+    """Two specs would go by one version: even a compatible change needs a new info.version."""
+    spec, directory = _project(tmp_path, _versioned("1.0.0", compatible=True))
+    report = check(str(spec), directory)
+    assert report.status == 1, text(report)
+    assert report.verdict == (
+        f"{spec} differs from {directory / '1.0.0.yaml'}, the release of its info.version 1.0.0, and a release is never rewritten: "
+        "bump info.version (to 1.1.0, for what changed since 1.0.0), then run `make release-spec` (waterrai-spec release)"
+    )
+    assert {c.level.label for c in report.changes} == {"compatible"}  # and what changed since, listed
+    shutil.copy(directory / "1.0.0.yaml", spec)
+    assert check(str(spec), directory).verdict == "keeps release 1.0.0"  # the release itself passes
 
 
 def test_release_copies_the_spec_once_and_never_rewrites_it(tmp_path: Path) -> None:

@@ -5,7 +5,10 @@ order, so that the rules spanning exchanges see them as the server answered them
 Entries off the API (page assets, other hosts' calls) are counted, not judged; entries without
 an answer are counted with the reason; a body the HAR lacks has its checks skipped and said so,
 never passed. Exit status: 0 clean, 1 violations, 2 unreadable input (or output), 3 nothing
-checked (no exchange of the API, or none that could be judged: not a pass). No credential
+checked (no exchange of the API, or none that could be judged: not a pass). ``--fail-on`` says
+which side's violations count for exit 1: a staging check fails on the server's answers only,
+and a request the client sent wrong (no token, answered with the 401 it deserved) is still
+reported, as not counted. No credential
 of the HAR reaches the output: each exchange's violations are redacted with its own secrets, as
 the proxy redacts them.
 """
@@ -21,7 +24,7 @@ from meetings_spec import SpecError, load_spec
 from meetings_spec.about import VersionAction
 from meetings_spec.files import write_atomically
 from meetings_spec.loader import default_spec_path
-from validation_proxy.check_report import FORMATS, Report, Result, nothing_checked, report_line
+from validation_proxy.check_report import FAIL_ON, FORMATS, Report, Result, nothing_checked, report_line
 from validation_proxy.har_input import Entry, HarLog, HarUnreadable, read_har
 from validation_proxy.inspection import SCENARIO_HELP, Inspector, UsageError, scenarios_from
 from validation_proxy.recording import secrets_of
@@ -50,6 +53,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "(default: none; a recording of the proxy says its upstream's)",
     )  # fmt: skip
     parser.add_argument("--scenario-attribute", action="append", default=[], dest="scenario_attributes", metavar="ID:NAME=VALUE", help=SCENARIO_HELP)
+    parser.add_argument(
+        "--fail-on", choices=sorted(FAIL_ON), default="any",
+        help="which violations fail the check (exit 1): answers (the server's side only: a staging check), "
+        "requests (the client's side only), any (default); the others are still reported, as not counted",
+    )  # fmt: skip
     parser.add_argument("--version", action=VersionAction)
     return parser.parse_args(argv)
 
@@ -65,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     base_path = har.base_path if args.base_path is None else "/" + args.base_path.strip("/") if args.base_path.strip("/") else ""
     report = check(har, inspector, base_path)
+    report.fail_on = args.fail_on
     text = FORMATS[args.format](report)
     if args.output is None:
         sys.stdout.write(text)
@@ -77,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"waterrai-proxy check: cannot write {args.output}: {reason}", file=sys.stderr)
             return 2
         print(f"waterrai-proxy check: {report_line(report)}; report in {args.output}", file=sys.stderr)
-    if report.violations:
+    if report.failing:
         return 1
     return 3 if nothing_checked(report) else 0
 

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from meetings_spec.files import dump
-from validation_proxy.inspection import Violation
+from validation_proxy.inspection import REQUEST, RESPONSE, Violation
+
+#: ``--fail-on``: the sides whose violations fail the check (exit 1).
+FAIL_ON = {"answers": (RESPONSE,), "requests": (REQUEST,), "any": (REQUEST, RESPONSE)}
 
 
 @dataclass
@@ -50,10 +53,23 @@ class Report:
     entries: int
     not_api: int
     notes: list[str] = field(default_factory=list)
+    fail_on: str = "any"
 
     @property
     def violations(self) -> int:
         return sum(len(result.violations) for result in self.results)
+
+    def counts(self, violation: Violation) -> bool:
+        """Whether ``violation`` fails the check under ``--fail-on``."""
+        return violation.side in FAIL_ON[self.fail_on]
+
+    @property
+    def failing(self) -> int:
+        """The violations that fail the check (exit 1)."""
+        return sum(1 for result in self.results for violation in result.violations if self.counts(violation))
+
+    def failed(self, result: Result) -> bool:
+        return any(self.counts(violation) for violation in result.violations)
 
 
 def _plural(n: int, word: str) -> str:
@@ -88,6 +104,8 @@ def report_line(report: Report) -> str:
     partial = [r for r in judged if r.partial]
     skipped = [r for r in report.results if r.skipped]
     parts = [f"{_plural(report.violations, 'violation')} in {len(failing)} of {_plural(len(judged), 'exchange')} checked"]
+    if report.failing != report.violations:
+        parts.append(f"{report.violations - report.failing} not counted (--fail-on {report.fail_on}: only the {'answers' if report.fail_on == 'answers' else 'requests'} fail the check)")
     if partial:
         parts.append(f"{len(partial)} checked in part ({_reasons(reason for r in partial for reason in r.partial)})")
     if skipped:
@@ -102,7 +120,8 @@ def text(report: Report) -> str:
     lines = []
     for result in report.results:
         for violation in result.violations:
-            lines.append(f"{result.label} {result.operation} {violation.side}: {violation.rule}: {violation.message}")
+            uncounted = "" if report.counts(violation) else " (not counted)"
+            lines.append(f"{result.label} {result.operation} {violation.side}{uncounted}: {violation.rule}: {violation.message}")
         if not result.violations and result.outcome == "skipped":
             why = result.skipped and f"not checked: {result.skipped}" or f"checked in part: {'; '.join(result.partial)}"
             lines.append(f"{result.label} {result.operation or '-'}: {why}")
@@ -123,7 +142,9 @@ def as_json(report: Report) -> str:
             "not_checked": sum(1 for r in report.results if r.skipped),
             "exchanges_with_violations": sum(1 for r in report.results if r.violations),
             "violations": report.violations,
+            "failing": report.failing,
         },
+        "fail_on": report.fail_on,
         "violations": [{**violation.as_json(), "exchange": result.as_json()} for result in report.results for violation in result.violations],
         "exchanges": [
             {**result.as_json(), "outcome": result.outcome, "skipped": result.skipped or None, "checked_in_part": result.partial, "violations": len(result.violations)}
@@ -145,7 +166,7 @@ def _xml(value: str) -> str:
 def junit(report: Report) -> str:
     """JUnit XML: one test case per exchange of the API; when none was checked, one skipped
     case that says why, so that a CI report shows a check that did not run, not an empty pass."""
-    failures = sum(1 for r in report.results if r.outcome == "failed")
+    failures = sum(1 for r in report.results if report.failed(r))
     skipped = sum(1 for r in report.results if r.outcome == "skipped")
     unrun = not report.results
     counts = {"tests": str(len(report.results) or 1), "failures": str(failures), "errors": "0", "skipped": str(skipped + unrun)}
@@ -155,11 +176,14 @@ def junit(report: Report) -> str:
     ET.SubElement(properties, "property", {"name": "summary", "value": _xml(report_line(report))})
     for result in report.results:
         case = ET.SubElement(suite, "testcase", {"classname": _xml(result.operation or "-"), "name": _xml(result.label)})
-        if result.violations:
-            lines = [f"{v.side}: {v.rule}: {v.message} (expected {v.expected}; got {v.got})" for v in result.violations]
-            first = result.violations[0]
+        lines = [f"{v.side}: {v.rule}: {v.message} (expected {v.expected}; got {v.got})" for v in result.violations if report.counts(v)]
+        if lines:
+            first = next(v for v in result.violations if report.counts(v))
             failure = ET.SubElement(case, "failure", {"type": "contract violation", "message": _xml(f"{_plural(len(lines), 'violation')}, first {first.side}: {first.rule}")})
             failure.text = _xml("\n".join(lines + [f"checked in part: {reason}" for reason in result.partial]))
+        elif result.violations:  # found, but --fail-on does not count them: reported, not failed
+            out = ET.SubElement(case, "system-out")
+            out.text = _xml("\n".join(f"not counted (--fail-on {report.fail_on}): {v.side}: {v.rule}: {v.message} (expected {v.expected}; got {v.got})" for v in result.violations))
         elif result.outcome == "skipped":
             ET.SubElement(case, "skipped", {"message": _xml(result.skipped or "checked in part: " + "; ".join(result.partial))})
     if unrun:

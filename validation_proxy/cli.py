@@ -47,6 +47,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--connect-timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT_S, metavar="S", help=f"seconds to connect to the upstream before a 504 (default: {DEFAULT_CONNECT_TIMEOUT_S:g})")
     parser.add_argument("--ca-file", type=Path, metavar="PEM", help="also trust certificates this authority signed (the system's authorities are always trusted)")
     parser.add_argument("--scenario-attribute", action="append", default=[], dest="scenario_attributes", metavar="ID:NAME=VALUE", help=SCENARIO_HELP)
+    parser.add_argument(
+        "--expose-violations", action="store_true",
+        help="add X-Contract-Violations to Access-Control-Expose-Headers (merged with the upstream's), so that a browser app "
+        "on another origin can read it: for a development overlay",
+    )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no log line per exchange (violations are still logged)")
     parser.add_argument("--version", action=VersionAction)
     args = parser.parse_args(argv)
@@ -121,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "spec_path": str(spec_path),
         "upstream": upstream,
         "errors": args.errors,
+        "expose_violations": args.expose_violations,
         "record": str(args.record.resolve()) if args.record else None,
         "timeout_s": args.timeout,
         "connect_timeout_s": args.connect_timeout,

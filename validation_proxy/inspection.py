@@ -16,7 +16,8 @@ from typing import Any, Mapping
 from meetings_spec import View
 from meetings_spec.contract import Contract, OperationContract
 from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome
-from meetings_spec.problems import Part, Problem, clip
+from meetings_spec.problems import HIDDEN, NOTHING, Part, Problem, clip
+from meetings_spec.secrets import is_credential
 from meetings_spec.routing import Kind
 from meetings_spec.rules import scenario_attribute
 
@@ -171,9 +172,14 @@ def _rule(problem: Problem) -> str:
     return _RULES.get(problem.part) or f"schema: {problem.field}"
 
 
+def _got(problem: Problem) -> str:
+    """What came, as the problem quotes it; a value in a field named like a credential hidden."""
+    return HIDDEN if problem.part is Part.SCHEMA and is_credential(problem.field.rpartition(".")[2]) and problem.got != NOTHING else problem.got
+
+
 def _request_violation(label: str, problem: Problem) -> Violation:
     expected = _REQUEST_EXPECTS.get(problem.part) or f"{problem.field} as the spec describes it"
-    return Violation(label, REQUEST, _rule(problem), expected, problem.got, clip(problem.message))
+    return Violation(label, REQUEST, _rule(problem), expected, _got(problem), clip(problem.message))
 
 
 def _answer_violation(op: OperationContract, declared: str | None, problem: Problem) -> Violation:
@@ -183,7 +189,7 @@ def _answer_violation(op: OperationContract, declared: str | None, problem: Prob
         expected = f"{problem.field} as the spec's {declared} answer describes it"
     else:
         expected = "a JSON body"
-    return Violation(op.operation_id, RESPONSE, _rule(problem), expected, problem.got, clip(problem.message))
+    return Violation(op.operation_id, RESPONSE, _rule(problem), expected, _got(problem), clip(problem.message))
 
 
 def _documented(body: Any) -> bool:

@@ -29,7 +29,7 @@ def build_app() -> ProxyApp:
         Inspector(load_spec(settings["spec_path"]), scenarios={int(k): v for k, v in settings["scenarios"].items()}),
         upstream,
         ViolationLog(),
-        Options(errors=settings["errors"], access_log=settings["access_log"]),
+        Options(errors=settings["errors"], access_log=settings["access_log"], expose_violations=settings["expose_violations"]),
         on_exchange=recorder.add if recorder is not None else None,
         on_close=recorder.close if recorder is not None else None,
     )

@@ -1,7 +1,8 @@
 """The proxy as Granian serves it (``waterrai-proxy``): an RSGI app, one event loop.
 
 Each request is read whole, checked, forwarded unchanged, and its answer checked and sent back
-unchanged but for one added header, ``X-Contract-Violations: N`` when N > 0. With ``errors``,
+unchanged but for one added header, ``X-Contract-Violations: N`` when N > 0 (and, with
+``expose_violations``, that header named in ``Access-Control-Expose-Headers``). With ``errors``,
 a request that breaks the spec is refused here (it spends nothing upstream) and an answer that
 breaks it is replaced by a 502; both list the violations. One process and one loop, because the
 rules that span exchanges need one memory of them all (``meetings_spec.judge.Judge``).
@@ -42,6 +43,7 @@ class Options:
     errors: bool = False  # refuse bad requests, replace bad answers
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     access_log: bool = True
+    expose_violations: bool = False  # let a browser app read HEADER cross-origin (a development overlay)
 
 
 class ProxyApp:
@@ -89,6 +91,8 @@ class ProxyApp:
         status, out_headers, out_body = replaced if replaced is not None else (answer[0].status, answer[0].headers, answer[0].body)  # type: ignore[index]
         if found and replaced is None:
             out_headers = [*out_headers, (HEADER, str(len(found)))]
+        if self.options.expose_violations and replaced is None:
+            out_headers = exposing_violations(out_headers)
         if scope.method == "HEAD" or status in (204, 304) or 100 <= status < 200:
             protocol.response_empty(status, out_headers)
         else:
@@ -155,6 +159,22 @@ class ProxyApp:
             protocol.response_empty(204, cors)
         else:
             protocol.response_bytes(405, [*_JSON, *cors, ("allow", "GET, HEAD, DELETE")], _error("method_not_allowed", f"{VIOLATIONS_PATH} answers GET and DELETE"))
+
+
+def exposing_violations(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``headers`` with ``HEADER`` added to ``Access-Control-Expose-Headers``, merged with what
+    the upstream exposes (one header, each name once), so that a page on another origin can read
+    it: CORS hides every header but a few from scripts unless the answer names it there."""
+    exposed: list[str] = []
+    kept = []
+    for name, value in headers:
+        if name.lower() == "access-control-expose-headers":
+            exposed += [item.strip() for item in value.split(",") if item.strip()]
+        else:
+            kept.append((name, value))
+    if HEADER.lower() not in {item.lower() for item in exposed}:
+        exposed.append(HEADER)
+    return [*kept, ("Access-Control-Expose-Headers", ", ".join(dict.fromkeys(exposed)))]
 
 
 def _iso(timestamp: float) -> str:
