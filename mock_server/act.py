@@ -46,6 +46,7 @@ class MockContext:
     rng: random.Random
     signing_key: bytes
     journal: Journal | None = None
+    reads: ReadCache = dataclasses.field(default_factory=lambda: ReadCache())
 
     scenarios: dict[int, dict[str, Any]] = dataclasses.field(init=False)  # by id, from the seed: fixed for the server's life
 
@@ -73,7 +74,7 @@ class MockContext:
         return last
 
 
-ActResult = tuple[int, Any]  # the status and the JSON document of an answer
+ActResult = tuple[int, bytes]  # the status and the JSON text of an answer
 Act = Callable[[MockContext, CompiledOperation, Any, Mapping[str, Any]], ActResult]
 
 
@@ -218,7 +219,7 @@ def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[s
             answer = assemble(op, made)
             return NewMeeting(lookup(answer, places["meeting"]), now, answer)
 
-    return int(op.spec.success_status), _charge(ctx, minutes, wanted, build)
+    return int(op.spec.success_status), orjson.dumps(_charge(ctx, minutes, wanted, build))
 
 
 def _lend(op: CompiledOperation, body: Mapping[str, Any], reused: Mapping[str, Any], scenario: Mapping[str, Any]) -> dict[str, Any]:
@@ -237,21 +238,53 @@ def _lend(op: CompiledOperation, body: Mapping[str, Any], reused: Mapping[str, A
 
 
 def read(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
-    """A read of a meeting (``GET /meetings/{id}``): what was created, in the read's envelope, or 404."""
+    """A read of a meeting (``GET /meetings/{id}``): what was created, in the read's envelope, or 404.
+    A meeting never changes once written, so its answer is rendered once per worker and kept
+    while the state's generation says no meeting was taken away (``ReadCache``)."""
     (name, value), = params.items()
-    found = ctx.state.meeting(value)
-    if found is None:
-        raise ApiError(404, "meeting_not_found", f"There is no meeting with id {value}.")
-    document, updated_at = found
-    places = ctx.compiled.answers
-    meeting = {**orjson.loads(document), relative(places["updated_at"], places["meeting"]): updated_at}
-    return int(op.spec.success_status), assemble(op, {places["meeting"]: meeting})
+    generation = ctx.state.generation()
+    answer = ctx.reads.get(generation, value)
+    if answer is None:
+        found = ctx.state.meeting(value)
+        if found is None:
+            raise ApiError(404, "meeting_not_found", f"There is no meeting with id {value}.")
+        document, updated_at = found
+        places = ctx.compiled.answers
+        meeting = {**orjson.loads(document), relative(places["updated_at"], places["meeting"]): updated_at}
+        answer = orjson.dumps(assemble(op, {places["meeting"]: meeting}))
+        ctx.reads.put(generation, value, answer)
+    return int(op.spec.success_status), answer
+
+
+class ReadCache:
+    """Rendered answers of reads by id, in one worker, valid for one generation of the state:
+    a meeting is never changed once written, only taken away (a reset, a prune), and each of
+    those moves the generation on. Bounded: past ``limit`` answers it starts afresh."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._generation = -1
+        self._answers: dict[Any, bytes] = {}
+
+    def get(self, generation: int, key: Any) -> bytes | None:
+        if generation != self._generation:
+            self._answers.clear()
+            self._generation = generation
+            return None
+        return self._answers.get(key)
+
+    def put(self, generation: int, key: Any, answer: bytes) -> None:
+        if generation != self._generation:
+            return
+        if len(self._answers) >= self.limit:
+            self._answers.clear()
+        self._answers[key] = answer
 
 
 def documented_example(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
     """For an operation the docs give no behaviour: its first success example, verbatim."""
     examples = op.spec.examples(op.spec.success_status)
-    return int(op.spec.success_status), next(iter(examples.values()), None)
+    return int(op.spec.success_status), orjson.dumps(next(iter(examples.values()), None))
 
 
 #: What each of the docs' operations does; an operation not listed answers its documented example.

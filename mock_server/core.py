@@ -216,14 +216,14 @@ class Core:
                 raise refusal(checked.problems)
             canned = negotiate(op, prefer)
             if canned is not None:
-                status, document = canned.status, canned.body
+                status, text = canned.status, orjson.dumps(canned.body)
             else:
-                status, document = ACTS.get(op.spec.operation_id, documented_example)(self.ctx, op, checked.document, checked.parameters)
+                status, text = ACTS.get(op.spec.operation_id, documented_example)(self.ctx, op, checked.document, checked.parameters)
         except ApiError as error:
             return self.error(error, cors, match.head)
         except Exception:  # noqa: BLE001 - a bug must still answer JSON, as Flask's handler does
             return self.error(unexpected_error(), cors, match.head)
-        answer = Answer(status, [_JSON, *cors], orjson.dumps(document), match.head)
+        answer = Answer(status, [_JSON, *cors], text, match.head)
         if not self.ctx.state.in_shared_transaction():
             return answer
         unwritten = ApiError(500, "state_not_written", "The mock could not store this request's changes; see its log.")

@@ -18,8 +18,10 @@ import fcntl
 import functools
 import json
 import logging
+import mmap
 import os
 import sqlite3
+import struct
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,6 +61,9 @@ CREATE TABLE IF NOT EXISTS requests (
     duration_ms REAL NOT NULL
 );
 """
+
+#: The generation counter's layout (``State.generation``).
+_COUNTER = struct.Struct("<Q")
 
 #: Bumped when a table changes shape; ``_upgrade`` brings older state files along.
 _SCHEMA_VERSION = 4
@@ -196,6 +201,7 @@ class State:
         self.limits = limits
         self._durable = durable
         self._local = _ThreadState()
+        self._generation: tuple[int, mmap.mmap] | None = None  # (pid, map): mapped once per process
         # Old meetings go in batches, not one per create: at most 1% over the limit.
         self._prune_every = max(1, min(64, limits.max_meetings // 100))
 
@@ -249,6 +255,31 @@ class State:
             raise
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # -- the generation ----------------------------------------------------------------------
+
+    def generation(self) -> int:
+        """How many times meetings were taken away (a reset, a prune) in this state, by any
+        process: what a reader caches of a meeting holds while this stays the same (meetings
+        never change once written). Eight bytes in a file beside the state, mapped once."""
+        return _COUNTER.unpack_from(self._generation_map())[0]
+
+    def _bump_generation(self) -> None:
+        """Called under the writer lock, which orders the bumps of every process."""
+        page = self._generation_map()
+        _COUNTER.pack_into(page, 0, _COUNTER.unpack_from(page)[0] + 1)
+
+    def _generation_map(self) -> mmap.mmap:
+        mapped = self._generation
+        if mapped is None or mapped[0] != os.getpid():
+            descriptor = os.open(f"{self.path}.generation", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                if os.fstat(descriptor).st_size < _COUNTER.size:
+                    os.ftruncate(descriptor, _COUNTER.size)
+                mapped = self._generation = (os.getpid(), mmap.mmap(descriptor, _COUNTER.size))
+            finally:
+                os.close(descriptor)
+        return mapped[1]
 
     # -- creates that share a commit ---------------------------------------------------------
 
@@ -342,6 +373,9 @@ class State:
         it once the state is prepared, so that no process holds the state file it no longer uses
         (and no worker inherits an open SQLite connection across the fork)."""
         self.commit()
+        if self._generation is not None:
+            self._generation[1].close()
+            self._generation = None
         connection = self._local.connection
         if connection is not None:
             self._local.connection = None
@@ -359,6 +393,7 @@ class State:
             _upgrade(db)
             _create_tables(db)
         with self._write() as db:
+            self._bump_generation()
             if reset:
                 for table in ("account", "reused_objects", "counters", "meetings", "requests"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
@@ -431,6 +466,7 @@ class State:
                 (meeting_id, dumps(meeting.document), meeting.updated_at, left),
             )
             if meeting_id > self.limits.max_meetings and meeting_id % self._prune_every == 0:
+                self._bump_generation()
                 db.execute(
                     "DELETE FROM meetings WHERE seeded = 0 AND id <= ?", (meeting_id - self.limits.max_meetings,)
                 )

@@ -13,6 +13,7 @@ import pytest
 
 from typing import Any, Callable
 
+from conftest import AUTH
 from mock_server import create_app
 from mock_server.state import InsufficientMinutes, NewMeeting, State, Wanted
 from test_mock_server_process import Server, call
@@ -305,4 +306,36 @@ def test_a_turn_that_cannot_be_scheduled_frees_the_writer_lock(tmp_path: Path) -
     with sqlite3.connect(database, timeout=0.5) as other:  # no turn was left holding the lock
         other.execute("UPDATE account SET balance = balance")
     assert _created(database) == []
+    state.close()
+
+
+def test_a_read_kept_by_one_worker_goes_when_another_takes_meetings_away(tmp_path: Path) -> None:
+    """Each worker keeps the answers of its reads; a reset or a prune through another process
+    (another State on the same file) moves the state's generation on, and the kept answer goes."""
+    database = tmp_path / "state.sqlite3"
+    first = create_app(state_path=database, access_log=False, journal=False).test_client()
+    second = create_app(state_path=database, access_log=False, journal=False, initialize=False)
+    created = first.post("/meetings", headers=AUTH, json={"person_name": "Ada", "scenario_id": 456}).get_json()["data"]["id"]
+    assert first.get(f"/meetings/{created}", headers=AUTH).status_code == 200  # read, and kept
+    assert first.get(f"/meetings/{created}", headers=AUTH).status_code == 200
+    before = second.extensions["waterrai_mock"].state.generation()
+    second.test_client().post("/__mock/reset")
+    assert second.extensions["waterrai_mock"].state.generation() == before + 1
+    assert first.get(f"/meetings/{created}", headers=AUTH).status_code == 404
+
+
+def test_a_prune_moves_the_generation_on_and_a_plain_create_does_not(tmp_path: Path) -> None:
+    """Readers keep answers of meetings while the generation holds; the oldest meetings pruned
+    past the limit are taken away, so a prune must move it on."""
+    from mock_server.state import Limits, Seed
+
+    state = State(tmp_path / "state.sqlite3", Limits(max_meetings=3, max_end_users=10, recent_requests=10))
+    state.initialize(Seed(balance=10_000, scenarios=[], meetings=[], reused=[]))
+    start = state.generation()
+    state.create_meeting(1, _build)
+    state.create_meeting(1, _build)
+    state.create_meeting(1, _build)
+    assert state.generation() == start  # nothing taken away yet
+    state.create_meeting(1, _build)  # the fourth meeting prunes the first
+    assert state.generation() == start + 1 and state.meeting(1) is None
     state.close()
