@@ -84,7 +84,7 @@ async def _carry_out(outcome: Outcome, scope: Any, protocol: Any) -> tuple[int, 
         if isinstance(outcome, AfterCommit):
             committed: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
             if outcome.wait(lambda error: committed.done() or committed.set_result(error)):
-                outcome = outcome.answer if await committed is None else outcome.unwritten
+                outcome = outcome.answer if await committed is None else outcome.unwritten()
             else:
                 outcome = outcome.answer
         elif isinstance(outcome, Delayed):

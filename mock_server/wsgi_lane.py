@@ -70,7 +70,7 @@ def _carried_out(outcome: Outcome) -> Answer:
             ended: list[BaseException | None] = []
             if outcome.wait(ended.append):
                 outcome.commit()
-            outcome = outcome.unwritten if ended and ended[0] is not None else outcome.answer
+            outcome = outcome.unwritten() if ended and ended[0] is not None else outcome.answer
         else:
             assert isinstance(outcome, Broken)
             if outcome.fault == "timeout":
