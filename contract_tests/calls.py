@@ -56,7 +56,7 @@ def send(case: Any, *, extra: Sequence[Any] = (), documented: bool = False, **kw
     if documented:
         found.append(accepted_with_2xx)
     with reported(op, case):
-        response = case.call_and_validate(additional_checks=found, **kwargs)
+        response = case.call_and_validate(additional_checks=found, **{"session": target().http, **kwargs})
     return Sent(response, seen)
 
 

@@ -97,6 +97,18 @@ class Target:
         self.results = Results()
 
     @cached_property
+    def http(self) -> Any:
+        """One HTTP session for every request of the run: its connections are kept alive, so a
+        request to a server far away costs one round trip, not a TCP (and TLS) handshake more.
+        schemathesis's own kind of session: it drops the cookies an answer sets before the next
+        request, and follows a redirect only to the same host (see ``transport.requests``)."""
+        from schemathesis.transport.requests import ManagedCookiesSession
+
+        session = ManagedCookiesSession()
+        session.headers.clear()  # each request carries only the headers its case gives it
+        return session
+
+    @cached_property
     def schema(self) -> Any:
         """The schemathesis schema of this view, with the run's settings and hooks."""
         return self._load(with_token=True)

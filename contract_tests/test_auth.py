@@ -50,6 +50,6 @@ def test_requests_without_a_valid_token_are_refused(op_id: str, credential: str)
         case = operation.Case(path_parameters=path_parameters)
     value = WITHOUT_A_VALID_TOKEN[credential]
     headers = {} if value is None else {"Authorization": value}
-    response = case.call(headers=headers)
+    response = case.call(headers=headers, session=RUN.http)
     with reported(op, case):
         case.validate_response(response, checks=[not_a_server_error, refused(credential)], headers=headers)
