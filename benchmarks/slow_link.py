@@ -4,14 +4,16 @@ suite's default run timed through it.
 The contract suite sends its requests one after another, so against a staging server across a
 network its run time is mostly round trips. This measures it without a network: every byte that
 crosses the forwarder, either way, arrives half a round trip late, and a new connection waits one
-round trip before its first byte goes through (the TCP handshake a real link would cost).
+round trip before its first byte goes through (the TCP handshake a real link costs; TLS would
+cost more).
 
-    python -m benchmarks.slow_link                       # time a default run against the mock, 50 ms away
-    python -m benchmarks.slow_link --rtt-ms 100 -- --contract-strict   # other delay; options after -- go to the suite
+    python -m benchmarks.slow_link                        # a default run against the mock, 50 ms away
+    python -m benchmarks.slow_link --rtt-ms 100 -- --contract-strict   # options after -- go to the suite
+    python -m benchmarks.slow_link --no-handshake         # only the bytes delayed, connections free
     python -m benchmarks.slow_link forward --upstream 127.0.0.1:4010 --port 4011   # only the forwarder
 
 It listens on 127.0.0.1 only, forwards only to 127.0.0.1, and stops when its run ends (or on
-Ctrl-C for ``forward``). Not part of ``make bench``: it measures the suite, not the servers.
+Ctrl-C for ``forward``). Not part of ``make bench``: it times the suite, not the servers.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -35,18 +38,49 @@ _CHUNK = 65536
 _TOKEN = "slow-link-measure-token"
 
 
+@dataclass
+class Link:
+    """A link ``rtt`` seconds long to ``upstream``; counts the connections it carried."""
+
+    upstream: tuple[str, int]
+    rtt: float
+    handshake: bool = True
+    connections: int = 0
+
+    def __post_init__(self) -> None:
+        if self.upstream[0] != LOOPBACK:
+            raise ValueError(f"the forwarder only forwards to {LOOPBACK}, not {self.upstream[0]}")
+
+    async def carry(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        """One client connection, to a connection of its own upstream."""
+        self.connections += 1
+        try:
+            if self.handshake:
+                await asyncio.sleep(self.rtt)  # SYN, SYN-ACK: the client's first byte leaves after them
+            server_r, server_w = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            client_w.close()
+            return
+        try:
+            await asyncio.gather(_pipe(client_r, server_w, self.rtt / 2), _pipe(server_r, client_w, self.rtt / 2))
+        finally:
+            for writer in (server_w, client_w):
+                writer.close()
+
+
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
     """Copy ``reader`` to ``writer``, each chunk ``delay`` seconds after it arrived, in order."""
     queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
 
     async def read() -> None:
-        loop = asyncio.get_running_loop()
-        while chunk := await reader.read(_CHUNK):
-            queue.put_nowait((loop.time() + delay, chunk))
-        queue.put_nowait((loop.time() + delay, b""))
+        try:
+            while chunk := await reader.read(_CHUNK):
+                queue.put_nowait((loop.time() + delay, chunk))
+        finally:
+            queue.put_nowait((loop.time() + delay, b""))
 
     async def write() -> None:
-        loop = asyncio.get_running_loop()
         while True:
             due, chunk = await queue.get()
             await asyncio.sleep(max(0.0, due - loop.time()))
@@ -63,37 +97,9 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
         pass
 
 
-async def _forward_one(
-    client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter, upstream: tuple[str, int], rtt: float, handshake: bool
-) -> None:
-    try:
-        if handshake:
-            await asyncio.sleep(rtt)  # the TCP handshake of a link this far away
-        server_r, server_w = await asyncio.open_connection(*upstream)
-    except OSError:
-        client_w.close()
-        return
-    try:
-        await asyncio.gather(_pipe(client_r, server_w, rtt / 2), _pipe(server_r, client_w, rtt / 2))
-    finally:
-        for writer in (server_w, client_w):
-            writer.close()
-
-
-async def forward(
-    port: int,
-    upstream: tuple[str, int],
-    rtt: float,
-    *,
-    handshake: bool = True,
-    ready: threading.Event | None = None,
-    stop: asyncio.Event | None = None,
-) -> None:
-    """Listen on 127.0.0.1:``port`` and forward each connection to ``upstream``, ``rtt`` seconds
-    away (``handshake``: a new connection costs one round trip before its first byte)."""
-    if upstream[0] != LOOPBACK:
-        raise ValueError(f"the forwarder only forwards to {LOOPBACK}, not {upstream[0]}")
-    server = await asyncio.start_server(lambda r, w: _forward_one(r, w, upstream, rtt, handshake), LOOPBACK, port)
+async def forward(link: Link, port: int, *, ready: threading.Event | None = None, stop: asyncio.Event | None = None) -> None:
+    """Listen on 127.0.0.1:``port`` and carry each connection over ``link`` (until ``stop``)."""
+    server = await asyncio.start_server(link.carry, LOOPBACK, port)
     async with server:
         if ready is not None:
             ready.set()
@@ -104,12 +110,12 @@ async def forward(
 
 
 @contextmanager
-def forwarding(upstream_port: int, rtt: float, *, handshake: bool = True) -> Iterator[int]:
+def forwarding(link: Link) -> Iterator[int]:
     """The forwarder in a thread of its own for the ``with`` block; yields the port it listens on."""
     port, ready = free_port(), threading.Event()
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
-    thread = threading.Thread(target=loop.run_until_complete, args=(forward(port, (LOOPBACK, upstream_port), rtt, handshake=handshake, ready=ready, stop=stop),), daemon=True)
+    thread = threading.Thread(target=loop.run_until_complete, args=(forward(link, port, ready=ready, stop=stop),), daemon=True)
     thread.start()
     if not ready.wait(10):
         raise RuntimeError("the forwarder did not start")
@@ -120,48 +126,50 @@ def forwarding(upstream_port: int, rtt: float, *, handshake: bool = True) -> Ite
         thread.join(timeout=10)
 
 
-def measure(rtt: float, suite_args: Sequence[str], log: Path, *, handshake: bool = True) -> tuple[int, float]:
+def measure(rtt: float, suite_args: Sequence[str], log: Path, *, handshake: bool = True) -> tuple[int, float, int]:
     """A mock on loopback, the forwarder in front of it, and the suite's run through both:
-    ``(the suite's exit status, its wall-clock seconds)``, start-up of the suite included."""
+    ``(the suite's exit status, its wall-clock seconds, connections opened)``, the suite's
+    start-up included."""
     mock_port = free_port()
     command = [sys.executable, "-m", "mock_server", "--port", str(mock_port), "--token", _TOKEN, "--quiet"]
     probe = f"GET /meetings/789 HTTP/1.1\r\nHost: {LOOPBACK}\r\nAuthorization: Bearer {_TOKEN}\r\nConnection: close\r\n\r\n".encode()
-    with serve("waterrai-mock", command, mock_port, probe, log, cwd=ROOT, timeout=30), forwarding(mock_port, rtt, handshake=handshake) as port:
+    link = Link((LOOPBACK, mock_port), rtt, handshake)
+    with serve("waterrai-mock", command, mock_port, probe, log, cwd=ROOT, timeout=30), forwarding(link) as port:
         environment = {**os.environ, "WATERRAI_API_TOKEN": _TOKEN}
         started = time.perf_counter()
         suite = [sys.executable, "-m", "contract_tests", "--base-url", f"http://{LOOPBACK}:{port}", "-q", *suite_args]
         status = subprocess.run(suite, cwd=ROOT, env=environment, stdin=subprocess.DEVNULL).returncode
-        return status, time.perf_counter() - started
+        return status, time.perf_counter() - started, link.connections
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.slow_link", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.slow_link", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("mode", nargs="?", choices=["measure", "forward"], default="measure")
-    parser.add_argument("--rtt-ms", type=float, default=50.0, help="round trip added by the link (default 50)")
-    parser.add_argument(
-        "--no-handshake", action="store_true", help="delay only the bytes, not a new connection (as if the TCP handshake were free)"
-    )
+    parser.add_argument("--rtt-ms", type=float, default=50.0, help="round trip the link adds (default 50)")
+    parser.add_argument("--no-handshake", action="store_true", help="delay only the bytes: a new connection costs nothing")
     parser.add_argument("--upstream", default=None, help="forward: 127.0.0.1:PORT to forward to")
     parser.add_argument("--port", type=int, default=None, help="forward: port to listen on")
     parser.add_argument("suite_args", nargs="*", help="measure: options for the suite, after --")
     options = parser.parse_args(argv)
-    rtt = options.rtt_ms / 1000
+    rtt, handshake = options.rtt_ms / 1000, not options.no_handshake
     if options.mode == "forward":
         if not options.upstream or options.port is None:
             parser.error("forward needs --upstream 127.0.0.1:PORT and --port PORT")
         host, _, port = options.upstream.rpartition(":")
         try:
-            asyncio.run(forward(options.port, (host, int(port)), rtt, handshake=not options.no_handshake))
+            link = Link((host, int(port)), rtt, handshake)
         except ValueError as error:
             parser.error(str(error))
+        try:
+            asyncio.run(forward(link, options.port))
         except KeyboardInterrupt:
             pass
         return 0
     log = ROOT / ".bench" / "slow_link_mock.log"
     log.parent.mkdir(exist_ok=True)
-    status, seconds = measure(rtt, options.suite_args, log, handshake=not options.no_handshake)
-    link = f"a {options.rtt_ms:g} ms round trip" + (" (handshakes free)" if options.no_handshake else "")
-    print(f"contract suite through {link}: exit {status}, {seconds:.1f} s")
+    status, seconds, connections = measure(rtt, options.suite_args, log, handshake=handshake)
+    link = f"a {options.rtt_ms:g} ms round trip" + ("" if handshake else " (connections free)")
+    print(f"contract suite through {link}: exit {status}, {seconds:.1f} s, {connections} connections")
     return 0 if status == 0 else 1
 
 
