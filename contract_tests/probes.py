@@ -50,6 +50,10 @@ INTEGER_EDGES: dict[str, int] = {
     "0": 0,
 }
 
+#: Most meetings the edge values may create in one run: a server without limits takes them all
+#: (7 edges in each integer field), and each is a meeting on a staging server.
+EDGE_CREATES = 14
+
 #: A path id is text: the same edges, and the documented id with leading zeros.
 def path_id_edges(documented_id: int) -> dict[str, str]:
     edges = {name: str(value) for name, value in INTEGER_EDGES.items()}

@@ -19,14 +19,12 @@ import pytest
 from contract_tests.budget import READ_METHODS
 from contract_tests.calls import documented_case, failures_together, judged
 from contract_tests.checks import answered_as_the_view_allows, edge_value_handled
-from contract_tests.probes import INTEGER_EDGES, integer_fields, integer_path_parameters, path_id_edges
+from contract_tests.probes import EDGE_CREATES, INTEGER_EDGES, integer_fields, integer_path_parameters, path_id_edges
 from contract_tests.requests_from_docs import documented_path_parameters, minimal
 from contract_tests.target import current
 from meetings_spec.rules import Operation
 
 RUN = current()
-#: Most meetings the edge values may create in one run (a server may take 2^31 minutes).
-EDGE_CREATES = 14
 _created: list[str] = []  # the edge requests that created something, this run
 
 BODY_CASES = [

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pytest
 
 from contract_tests.checks import SUITE_CHECKS
-from contract_tests.probes import ABSENT_ID, INTEGER_EDGES, TEXT_PROBES
+from contract_tests.probes import ABSENT_ID, EDGE_CREATES, INTEGER_EDGES, TEXT_PROBES
 from meetings_spec.judge import EXTENSIONS
 
 from servers import COERCIONS, TOKEN, Recording, Rewriting, coercing, mock_app, serving
@@ -290,6 +290,24 @@ def _id_echoed_as_sent(method: str, path: str, body: Any, status: int, answer: A
     return status, answer
 
 
+def _edges_taken(method: str, path: str, body: Any) -> Any:
+    """Takes every edge value (as 5, which the mock stores): a server without limits."""
+    if isinstance(body, dict):
+        return {key: 5 if type(value) is int and value in INTEGER_EDGES.values() else value for key, value in body.items()}
+    return body
+
+
+def _fails_then_takes(method: str, path: str, body: Any) -> Any:
+    """Fails on 2^31 (see ``_fails_at_2_31``) and takes 2^53 + 1: a create, then the next edge."""
+    if isinstance(body, dict):
+        return {key: 5 if value == 2**53 + 1 else value for key, value in body.items()}
+    return body
+
+
+def _fails_at_2_31(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    return (500, {"error": "boom"}) if method == "POST" and 2**31 in _integers_in(body) else (status, answer)
+
+
 def _not_found_as_200(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
     if status == 404:
         return 200, {"success": False, "error": answer.get("error", {}).get("message", "not found")}
@@ -348,6 +366,7 @@ BROKEN: dict[str, Breakage] = {
     "500 on integers past 32 bits": Breakage({"on_answer": _fails_past_32_bits}, ("edge_value_handled", "path parameter id at 2^31 (2147483648) was answered 500", "max_participants at 2^31"), "test_edge_values", EDGES, PROBE_ARGS),
     "500 on body integers past 64 bits": Breakage({"on_answer": _fails_past_64_bits}, ("edge_value_handled", "at 2^64 (18446744073709551616) was answered 500"), "test_edge_values.py::test_an_integer_field_at_an_edge_is_answered_safely", EDGES, PROBE_ARGS),
     "leading zeros answered with a broken body": Breakage({"on_answer": _id_echoed_as_sent}, ("edge_value_handled", "with leading zeros (000789) was answered 200 with a body that breaks the schema", "'000789' is not of type 'integer'"), "test_edge_values.py::test_a_path_id", EDGES, PROBE_ARGS),
+    "edge failure, then the write budget spent": Breakage({"on_request": _fails_then_takes, "on_answer": _fails_at_2_31}, ("edge_value_handled", "at 2^31 (2147483648) was answered 500", "(the rest was not sent: the write budget (--max-creates 1) is spent"), "test_edge_values.py::test_an_integer_field", EDGES, ("--max-creates", "1")),
     "unknown reference answered 200 with an error": Breakage({"on_answer": _not_found_as_200}, ("no_error_dressed_as_success", "scenario_id is 2147483647", "dressed as a 200", '{"success": false'), "test_unknown_references", UNKNOWN, PROBE_ARGS),
     **{
         f"coerces: {name}": Breakage({"on_request": coercing(name)}, ("mistyped_value_refused", "was accepted with 200"), "test_mistyped_values", ("test_mistyped_values",))
@@ -471,6 +490,17 @@ def test_the_probes_reach_every_value_whatever_the_seed_and_the_examples(tmp_pat
             assert {body.get(field) for body in sent} >= set(INTEGER_EDGES.values()), (op_path, field)
         assert any(body.get("scenario_id") == ABSENT_ID for body in sent), op_path
     assert {f"/meetings/{value}" for value in INTEGER_EDGES.values()} | {"/meetings/000789", f"/meetings/{ABSENT_ID}"} <= paths
+
+
+def test_the_edge_probe_creates_no_more_than_its_allowance_and_says_what_it_did_not_send(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    with serving(Rewriting(mock_app(), on_request=_edges_taken)) as base_url:
+        result = run_suite(base_url, "--report-json", str(report), tmp_path=tmp_path, modules=EDGES)
+    assert result.returncode == 0, result.stdout[-3000:]
+    data = json.loads(report.read_text())
+    assert data["requests"]["created"] == EDGE_CREATES
+    reasons = [t["reason"] for t in data["tests"]["items"] if t["outcome"] == "skipped"]
+    assert reasons and all(f"the server took {EDGE_CREATES} edge values already" in reason for reason in reasons), reasons
 
 
 def test_runs_are_deterministic(tmp_path: Path) -> None:
