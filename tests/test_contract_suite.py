@@ -503,6 +503,17 @@ def test_the_edge_probe_creates_no_more_than_its_allowance_and_says_what_it_did_
     assert reasons and all(f"the server took {EDGE_CREATES} edge values already" in reason for reason in reasons), reasons
 
 
+def test_a_run_keeps_its_connection_alive(tmp_path: Path) -> None:
+    """Against a server far away each new connection costs a round trip (two or three over TLS):
+    the suite's requests share one. Counted by the forwarder that times the run at 50 ms
+    (``benchmarks/slow_link.py``), here with no delay, in front of the mock's own process."""
+    from benchmarks.slow_link import measure
+
+    status, _, connections = measure(0.0, ["-k", "unknown_reference or test_auth"], tmp_path / "mock.log")
+    assert status == 0
+    assert connections <= 2, f"{connections} connections: one for the check that the server answers, one for the run"
+
+
 def test_runs_are_deterministic(tmp_path: Path) -> None:
     """Two runs with the same seed send the same requests, in the same order, every one of them."""
     runs = []
