@@ -55,6 +55,12 @@ class Link:
         """One client connection, to a connection of its own upstream."""
         self.connections += 1
         try:
+            await self._carry(client_r, client_w)
+        except asyncio.CancelledError:
+            client_w.close()  # the link is taken down (asyncio's server would log it as an error)
+
+    async def _carry(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        try:
             if self.handshake:
                 await asyncio.sleep(self.rtt)  # SYN, SYN-ACK: the client's first byte leaves after them
             server_r, server_w = await asyncio.open_connection(*self.upstream)
@@ -107,6 +113,11 @@ async def forward(link: Link, port: int, *, ready: threading.Event | None = None
             await server.serve_forever()
         else:
             await stop.wait()
+    # connections a client left open end with the link
+    carried = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in carried:
+        task.cancel()
+    await asyncio.gather(*carried, return_exceptions=True)
 
 
 @contextmanager
@@ -124,6 +135,8 @@ def forwarding(link: Link) -> Iterator[int]:
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=10)
+        if not thread.is_alive():
+            loop.close()
 
 
 def measure(rtt: float, suite_args: Sequence[str], log: Path, *, handshake: bool = True) -> tuple[int, float, int]:
@@ -143,14 +156,21 @@ def measure(rtt: float, suite_args: Sequence[str], log: Path, *, handshake: bool
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.slow_link", description=(__doc__ or "").split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.slow_link",
+        description=(__doc__ or "").split("\n\n")[0],
+        epilog="measure: options after -- go to the contract suite (e.g. -- --contract-strict)",
+    )
     parser.add_argument("mode", nargs="?", choices=["measure", "forward"], default="measure")
     parser.add_argument("--rtt-ms", type=float, default=50.0, help="round trip the link adds (default 50)")
     parser.add_argument("--no-handshake", action="store_true", help="delay only the bytes: a new connection costs nothing")
     parser.add_argument("--upstream", default=None, help="forward: 127.0.0.1:PORT to forward to")
     parser.add_argument("--port", type=int, default=None, help="forward: port to listen on")
-    parser.add_argument("suite_args", nargs="*", help="measure: options for the suite, after --")
-    options = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    suite_args: list[str] = []
+    if "--" in arguments:  # the rest is the suite's
+        suite_args, arguments = arguments[arguments.index("--") + 1 :], arguments[: arguments.index("--")]
+    options = parser.parse_args(arguments)
     rtt, handshake = options.rtt_ms / 1000, not options.no_handshake
     if options.mode == "forward":
         if not options.upstream or options.port is None:
@@ -167,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     log = ROOT / ".bench" / "slow_link_mock.log"
     log.parent.mkdir(exist_ok=True)
-    status, seconds, connections = measure(rtt, options.suite_args, log, handshake=handshake)
+    status, seconds, connections = measure(rtt, suite_args, log, handshake=handshake)
     link = f"a {options.rtt_ms:g} ms round trip" + ("" if handshake else " (connections free)")
     print(f"contract suite through {link}: exit {status}, {seconds:.1f} s, {connections} connections")
     return 0 if status == 0 else 1

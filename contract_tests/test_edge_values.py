@@ -1,5 +1,5 @@
 """Integers at the edges of fixed-width arithmetic, in every integer path parameter and request
-field: 2^31, 2^53 + 1, 2^63, 2^64, -(2^63) - 1, -1 and 0, and a path id with leading zeros
+field: 2^31, 2^53 + 1, 2^63, 2^64, -1 and 0, and a path id with leading zeros
 (``probes.INTEGER_EDGES``), the widest first.
 
 The spec's own limits (the strict view's minimum and maximum) are reached by schemathesis's
