@@ -1,6 +1,6 @@
 """Integers at the edges of fixed-width arithmetic, in every integer path parameter and request
 field: 2^31, 2^53 + 1, 2^63, 2^64, -1 and 0, and a path id with leading zeros
-(``probes.INTEGER_EDGES``), the widest first.
+(``probes.INTEGER_EDGES``), the overflows first.
 
 The spec's own limits (the strict view's minimum and maximum) are reached by schemathesis's
 coverage phase (``test_generated``). These edges are where a server's ints, doubles and database
@@ -14,9 +14,10 @@ tests that could not send theirs say so.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from contract_tests.budget import READ_METHODS
 from contract_tests.calls import documented_case, failures_together, judged
 from contract_tests.checks import answered_as_the_view_allows, edge_value_handled
 from contract_tests.probes import EDGE_CREATES, INTEGER_EDGES, integer_fields, integer_path_parameters, path_id_edges
@@ -40,11 +41,12 @@ PATH_CASES = [
 ]
 
 
-def _checks(op: Operation, what: str, problem: str | None) -> list:  # type: ignore[type-arg]
-    read = op.method.upper() in READ_METHODS
+def _checks(op: Operation, what: str, problem: str | None) -> list[Any]:
+    """No 5xx, no success breaking the schema; past the view's limits, a refusal (what the view
+    allows need not be accepted: an edge id may name nothing, an edge duration may be too long)."""
     return [
         edge_value_handled(what, op, RUN.validators),
-        answered_as_the_view_allows(what, problem, view=RUN.settings.mode, must_accept=False, also=(404,) if read else ()),
+        answered_as_the_view_allows(what, problem, view=RUN.settings.mode, must_accept=False),
     ]
 
 
