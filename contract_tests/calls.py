@@ -19,7 +19,12 @@ from meetings_spec.rules import Operation
 
 
 class ContractBroken(AssertionError):
-    """The server broke the contract: which operation, which rule, what came back, and a curl."""
+    """The server broke the contract: which operation, which rule, what came back, and a curl.
+    ``response`` is the answer that broke it, when one came (a probe may go on from it)."""
+
+    def __init__(self, message: str, response: Any = None) -> None:
+        super().__init__(message)
+        self.response = response
 
 
 @dataclass
@@ -55,12 +60,47 @@ def send(case: Any, *, extra: Sequence[Any] = (), documented: bool = False, refu
     skip_if_budget_spent(case.method)
     op = target().operation_of(case)
     seen: list[Finding] = []
-    found = rule_checks(op, documented=documented, seen=seen) + list(extra)
+    answered: list[Any] = []
+
+    def keep_the_answer(ctx: Any, response: Any, case: Any) -> None:
+        answered.append(response)
+
+    found = [keep_the_answer, *rule_checks(op, documented=documented, seen=seen), *extra]
     if documented and not refusable:
         found.append(accepted_with_2xx)
-    with reported(op, case):
-        response = case.call_and_validate(additional_checks=found, **kwargs)
+    try:
+        with reported(op, case):
+            response = case.call_and_validate(additional_checks=found, **{"session": target().http, **kwargs})
+    except ContractBroken as error:
+        error.response = answered[0] if answered else None
+        raise
     return Sent(response, seen)
+
+
+def judged(broken: list[str], case: Any, **kwargs: Any) -> Any:
+    """``send(case)``, a broken contract noted in ``broken`` rather than raised, so that a test
+    can go on with its other requests: the answer either way (None if none came)."""
+    try:
+        return send(case, **kwargs).response
+    except ContractBroken as error:
+        broken.append(str(error))
+        return error.response
+
+
+@contextmanager
+def failures_together() -> Iterator[list[str]]:
+    """For a test that sends several requests (each through ``judged``): their failures are
+    reported together at its end. The write budget running out ends the test as skipped, saying
+    so, unless an earlier request already failed: a skip never hides a failure."""
+    broken: list[str] = []
+    try:
+        yield broken
+    except pytest.skip.Exception as stopped:
+        if not broken:
+            raise
+        broken.append(f"(the rest was not sent: {stopped.msg})")
+    if broken:
+        raise ContractBroken("\n\n".join(broken))
 
 
 @contextmanager

@@ -10,17 +10,30 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from jsonschema.exceptions import best_match
 from schemathesis.core.failures import CustomFailure, FailureGroup
 
 from contract_tests.ledger import Ledger
+from contract_tests.probes import how_text_changed, shown
 from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome
-from meetings_spec.rules import Operation
+from meetings_spec.rules import Operation, lookup
+from meetings_spec.schemas import SpecValidators
 
 Check = Callable[[Any, Any, Any], None]
 
 #: Every check the suite adds to schemathesis's own, by name; tests/ holds a broken server that
 #: each of them catches.
-SUITE_CHECKS = ("spec_rules", "accepted_with_2xx", "refused_without_a_valid_token", "mistyped_value_refused", "null_refused")
+SUITE_CHECKS = (
+    "spec_rules",
+    "accepted_with_2xx",
+    "refused_without_a_valid_token",
+    "mistyped_value_refused",
+    "null_refused",
+    "text_comes_back_as_sent",
+    "answered_as_the_view_allows",
+    "edge_value_handled",
+    "no_error_dressed_as_success",
+)
 
 
 def exchange_of(op: Operation, case: Any, response: Any, *, documented: bool) -> Exchange:
@@ -73,3 +86,98 @@ def accepted_with_2xx(ctx: Any, response: Any, case: Any) -> None:
         raise AssertionError(
             f"a request built only from documented values was answered {response.status_code}; expected a 2xx"
         )
+
+
+# ------------------------------------------------------------------ the probes' checks
+
+
+def _json(response: Any) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return ABSENT
+
+
+def _where(pointer: str) -> str:
+    return pointer.lstrip("/").replace("/", ".")
+
+
+def text_comes_back_as_sent(field: str, probe: str, sent: str, pointer: str, answer: str) -> Check:
+    """An accepted text comes back exactly as sent (``x-echo``), code point for code point: not
+    folded to ASCII, normalised, cut short or re-encoded. A refusal is judged elsewhere."""
+
+    def text_comes_back_as_sent(ctx: Any, response: Any, case: Any) -> None:
+        if not 200 <= response.status_code < 300:
+            return
+        got = lookup(body, pointer, ABSENT) if isinstance(body := _json(response), dict) else ABSENT
+        if isinstance(got, str) and got == sent:
+            return
+        change = "it did not come back" if got is ABSENT else how_text_changed(sent, got)
+        raise AssertionError(
+            f"{field} sent as {probe} was accepted, but in {answer} {change} at {_where(pointer)}: "
+            f"expected {shown(sent)}, got {shown(got) if got is not ABSENT else 'nothing'}"
+        )
+
+    return text_comes_back_as_sent
+
+
+def answered_as_the_view_allows(what: str, problem: str | None, *, view: str, must_accept: bool) -> Check:
+    """What the run's view of the spec refuses (``problem`` says why) must be refused with a
+    4xx; with ``must_accept`` (strict mode), what it allows must be accepted with a 2xx. In
+    lenient mode a server may refuse what the docs leave open."""
+
+    def answered_as_the_view_allows(ctx: Any, response: Any, case: Any) -> None:
+        status = response.status_code
+        if problem is not None and not 400 <= status < 500:
+            raise AssertionError(f"{what} breaks the {view} view of the spec ({problem}): expected a 4xx refusal, got {status}")
+        if problem is None and must_accept and not 200 <= status < 300:
+            raise AssertionError(f"{what} is valid in the {view} view of the spec: expected a 2xx, got {status}")
+
+    return answered_as_the_view_allows
+
+
+def success_problem(op: Operation, validators: SpecValidators, status: int, body: Any) -> str | None:
+    """Why a 2xx answer is not a success the spec describes (None when it is one)."""
+    if str(status) not in op.responses:
+        return f"the spec declares no {status} answer for {op.operation_id}"
+    validator = validators.response_body(op.path, op.method, str(status))
+    if validator is None:
+        return None
+    if body is ABSENT:
+        return "its body is not JSON"
+    error = best_match(validator.iter_errors(body))
+    return None if error is None else f"{error.message} at {error.json_path}"
+
+
+def _body_shown(response: Any) -> str:
+    text = response.text if isinstance(getattr(response, "text", None), str) else ""
+    return text if len(text) <= 160 else text[:160] + "..."
+
+
+def edge_value_handled(what: str, op: Operation, validators: SpecValidators) -> Check:
+    """An integer at an edge of fixed-width arithmetic may be refused (4xx) or taken, but never
+    fails the server (5xx), and a success answering it keeps the schema."""
+
+    def edge_value_handled(ctx: Any, response: Any, case: Any) -> None:
+        status = response.status_code
+        if status >= 500:
+            raise AssertionError(f"{what} was answered {status}: expected a 4xx refusal or a 2xx success, never a server error")
+        if 200 <= status < 300 and (problem := success_problem(op, validators, status, _json(response))):
+            raise AssertionError(f"{what} was answered {status} with a body that breaks the schema ({problem}): expected a 4xx refusal, or a success the spec describes")
+
+    return edge_value_handled
+
+
+def no_error_dressed_as_success(what: str, op: Operation, validators: SpecValidators) -> Check:
+    """A request naming something that does not exist is refused with a 4xx, or served as the
+    success the spec describes; an error envelope under a 2xx status is neither."""
+
+    def no_error_dressed_as_success(ctx: Any, response: Any, case: Any) -> None:
+        status = response.status_code
+        if 200 <= status < 300 and (problem := success_problem(op, validators, status, _json(response))):
+            raise AssertionError(
+                f"{what} was answered {status}, but not with a success the spec describes ({problem}): "
+                f"an error must come with a 4xx status, not dressed as a {status}; got {_body_shown(response)}"
+            )
+
+    return no_error_dressed_as_success

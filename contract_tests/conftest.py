@@ -24,7 +24,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also enforce every assumption the spec marks (exact statuses, error bodies, limits): for a server you own",
     )
     group.addoption("--seed", type=int, default=run_settings.DEFAULT_SEED, help="seed of the generated requests (default: fixed, so runs repeat)")
-    group.addoption("--max-creates", type=int, default=run_settings.DEFAULT_MAX_CREATES, help="most meetings the run may create (default: 60)")
+    group.addoption("--max-creates", type=int, default=run_settings.DEFAULT_MAX_CREATES, help=f"most meetings the run may create (default: {run_settings.DEFAULT_MAX_CREATES})")
     group.addoption("--max-examples", type=int, default=10, help="generated requests per operation and property (default: 10)")
     group.addoption("--allow-production", action="store_true", help="allow running against the production API")
     group.addoption("--summary", default=None, metavar="FILE", help="write a Markdown summary of the run to FILE")

@@ -10,7 +10,8 @@ from typing import Any, Iterator
 
 from hypothesis import strategies as st
 
-from meetings_spec.rules import Operation
+from meetings_spec.judge import link_target
+from meetings_spec.rules import Operation, lookup
 
 _ABSENT = object()
 
@@ -25,6 +26,21 @@ def aimed(op: Operation, body: dict[str, Any], scenario_id: int) -> dict[str, An
     """``body`` naming the target's scenario, where the operation names one."""
     field = op.scenario_field
     return {**body, field: scenario_id} if field is not None and field in body else body
+
+
+def documented_path_parameters(op: Operation, ops: dict[str, Operation]) -> dict[str, Any]:
+    """The path parameters of the resource the operation's documented answer shows, read where
+    the spec's links say they are (``GET /meetings/{id}``: ``id`` 789, the docs' meeting)."""
+    values: dict[str, Any] = {}
+    examples = list(op.examples(op.success_status).values())
+    for creator in ops.values():
+        for link in creator.links.values():
+            if link.get("operationId") != op.operation_id:
+                continue
+            for name, expression in link.get("parameters", {}).items():
+                found = [lookup(example, link_target(expression)[1], None) for example in examples]
+                values.setdefault(name, next((value for value in found if value is not None), None))
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def minimal(op: Operation, scenario_id: int) -> dict[str, Any]:

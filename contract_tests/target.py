@@ -9,10 +9,13 @@ Strict adds every assumption the spec marks, for a server we own, such as the mo
 from __future__ import annotations
 
 import copy
+import json
 from functools import cached_property
 from typing import Any
 
 import schemathesis
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
@@ -25,6 +28,7 @@ from meetings_spec import View, contract_view, load_spec
 from meetings_spec.judge import Judge
 from meetings_spec.nulls import tolerating_nulls
 from meetings_spec.rules import Operation, operations
+from meetings_spec.schemas import SpecValidators
 
 
 def _config(settings: RunSettings, spec: dict[str, Any]) -> dict[str, Any]:
@@ -42,6 +46,11 @@ def _config(settings: RunSettings, spec: dict[str, Any]) -> dict[str, Any]:
     }
     per_operation = [
         {"include-operation-id": op_id, "phases": {"examples": {"checks": {"ignored_auth": {"enabled": True}}}}}
+        for op_id in reads
+    ]
+    # Reads create nothing: the coverage phase sends them valid too (the view's limits and just inside them).
+    per_operation += [
+        {"include-operation-id": op_id, "phases": {"coverage": {"generation": {"mode": "all"}, **({} if strict else {"unexpected-methods": []})}}}
         for op_id in reads
     ]
     # A read of a generated id may rightly find nothing.
@@ -76,6 +85,13 @@ def _config(settings: RunSettings, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _named(error: Any, where: str | None = None) -> str | None:
+    if error is None:
+        return None
+    place = where or ("the body" if error.json_path == "$" else error.json_path.removeprefix("$."))
+    return f"{error.validator} {json.dumps(error.validator_value)} at {place}"
+
+
 def _broken_property(location: str) -> str | None:
     """The top-level body property an invalid generated case breaks, when its metadata names one."""
     parts = location.split("/")
@@ -97,6 +113,37 @@ class Target:
         self.judge = Judge(self.spec, strict=settings.strict, scenarios={settings.scenario_id: settings.scenario_attributes})
         self.ledger = Ledger(self.judge)
         self.results = Results()
+
+    @cached_property
+    def validators(self) -> SpecValidators:
+        """JSON Schema validators of this run's view of the spec."""
+        return SpecValidators(self.spec)
+
+    def request_problem(self, op: Operation, body: Any) -> str | None:
+        """Why ``body`` breaks this view's schema of the operation's request (None if it does not),
+        named by keyword and place, never by the value (which may be ten thousand characters)."""
+        return _named(best_match(self.validators.request_body(op.path, op.method).iter_errors(body)))
+
+    def path_problem(self, op: Operation, name: str, raw: str) -> str | None:
+        """Why the path parameter ``name`` sent as ``raw`` breaks this view (None if it does not)."""
+        schema = next(p["schema"] for p in op.parameters if p["name"] == name)
+        try:
+            value: Any = int(raw)
+        except ValueError:
+            value = raw
+        return _named(best_match(Draft202012Validator(schema).iter_errors(value)), f"path parameter {name}")
+
+    @cached_property
+    def http(self) -> Any:
+        """One HTTP session for every request of the run: its connections are kept alive, so a
+        request to a server far away costs one round trip, not a TCP (and TLS) handshake more.
+        schemathesis's own kind of session: it drops the cookies an answer sets before the next
+        request, and follows a redirect only to the same host (see ``transport.requests``)."""
+        from schemathesis.transport.requests import ManagedCookiesSession
+
+        session = ManagedCookiesSession()
+        session.headers.clear()  # each request carries only the headers its case gives it
+        return session
 
     @cached_property
     def schema(self) -> Any:

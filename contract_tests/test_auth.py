@@ -54,6 +54,6 @@ def test_requests_without_a_valid_token_are_refused(op_id: str, credential: str)
         case = operation.Case(body=docs_example(op, RUN.settings.scenario_id), media_type="application/json", path_parameters=path_parameters, headers=headers)
     else:
         case = operation.Case(path_parameters=path_parameters, headers=headers)
-    response = case.call()
+    response = case.call(session=RUN.http)
     with reported(op, case):
         case.validate_response(response, checks=[not_a_server_error, refused(credential)])

@@ -18,6 +18,9 @@ class LinkedCalls(RUN.schema.as_state_machine()):  # type: ignore[misc]
         skip_if_budget_spent(case.method, " during the linked create-then-read run")
         return super().call(case, **kwargs)
 
+    def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+        return {"session": RUN.http}  # the run's kept-alive connections
+
     def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
         checks = list(additional_checks or []) + rule_checks(RUN.operation_of(case), documented=False)
         super().validate_response(response, case, additional_checks=checks, **kwargs)

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any, Callable
 import pytest
 
 from contract_tests.checks import SUITE_CHECKS
+from contract_tests.probes import ABSENT_ID, EDGE_CREATES, INTEGER_EDGES, TEXT_PROBES
 from meetings_spec.judge import EXTENSIONS
 
 from servers import COERCIONS, NULL_READINGS, TOKEN, Recording, Rewriting, coercing, mock_app, null_as_not_given, serving
@@ -70,7 +72,10 @@ def test_the_mock_keeps_the_contract(mode: list[str], tmp_path: Path) -> None:
 
 
 def _alternative_choices(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
-    """Choices the docs leave open, made differently: 201 for creates, 422 and its own error body, 403."""
+    """Choices the docs leave open, made differently: 201 for creates, 422 and its own error body,
+    403, and a lower limit on names (200 characters, where the mock takes 255)."""
+    if isinstance(body, dict) and len(str(body.get("person_name", ""))) > 200:
+        return 422, {"detail": [{"loc": ["body", "person_name"], "msg": "ensure this value has at most 200 characters"}]}
     if status == 200 and method == "POST":
         return 201, answer
     if status == 400:
@@ -81,9 +86,15 @@ def _alternative_choices(method: str, path: str, body: Any, status: int, answer:
 
 
 def test_a_server_choosing_differently_where_the_docs_are_silent_passes(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
     with serving(Rewriting(mock_app(), on_answer=_alternative_choices)) as base_url:
-        result = run_suite(base_url, *KNOWN_SCENARIO, tmp_path=tmp_path)
+        result = run_suite(base_url, *KNOWN_SCENARIO, "--report-json", str(report), tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout[-5000:]
+    # the names it refuses are not counted as echoed: the text probe says it could not judge them
+    tests = json.loads(report.read_text())["tests"]["items"]
+    refused = {t["nodeid"].split("[", 1)[1] for t in tests if t["outcome"] == "skipped" and "was refused with 422" in (t["reason"] or "")}
+    lengths = ("255 characters", "1,000 characters", "10,000 characters")
+    assert refused == {f"{op}.person_name:{length}]" for op in ("createMeeting", "createDynamicMeeting") for length in lengths}, refused
     with serving(Rewriting(mock_app(), on_answer=_alternative_choices)) as base_url:
         strict = run_suite(base_url, "--contract-strict", tmp_path=tmp_path, modules=("test_documented_requests", "test_auth"))
     assert strict.returncode == 1, "strict mode holds a server to the mock's choices"
@@ -265,6 +276,94 @@ def _created_meetings_unreadable(method: str, path: str, body: Any, status: int,
     return status, answer
 
 
+def _text_fields(rewrite: Callable[[str], str]) -> Callable[[str, str, Any], Any]:
+    """A request rewrite that changes every name sent, as a server might store it."""
+
+    def on_request(method: str, path: str, body: Any) -> Any:
+        if isinstance(body, dict) and isinstance(body.get("person_name"), str):
+            return {**body, "person_name": rewrite(body["person_name"])}
+        return body
+
+    return on_request
+
+
+def _ascii_folded(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _cut_at_255_bytes(text: str) -> str:
+    return text.encode()[:255].decode(errors="ignore")
+
+
+def _astral_replaced(text: str) -> str:
+    return "".join("\ufffd" if ord(char) > 0xFFFF else char for char in text)
+
+
+def _read_back_normalised(method: str, path: str, body: Any, answer: Any) -> Any:
+    answer["data"]["person_name"] = unicodedata.normalize("NFC", answer["data"]["person_name"])
+    return answer
+
+
+def _refuses_right_to_left(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    if isinstance(body, dict) and any(unicodedata.bidirectional(char) in ("R", "AL") for char in str(body.get("person_name", ""))):
+        return 422, {"detail": "unsupported characters in person_name"}
+    return status, answer
+
+
+def _takes_long_names(method: str, path: str, body: Any) -> Any:
+    """Takes names over the strict view's 255 characters (and keeps their first 255)."""
+    if isinstance(body, dict) and isinstance(body.get("person_name"), str):
+        return {**body, "person_name": body["person_name"][:255]}
+    return body
+
+
+def _integers_in(body: Any) -> list[int]:
+    return [v for v in body.values() if type(v) is int] if isinstance(body, dict) else []
+
+
+def _fails_past_32_bits(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    last = path.rsplit("/", 1)[-1]
+    too_wide = any(abs(v) >= 2**31 for v in _integers_in(body)) or (last.lstrip("-").isdigit() and abs(int(last)) >= 2**31)
+    return (500, {"error": "integer out of range for type integer"}) if too_wide else (status, answer)
+
+
+def _fails_past_64_bits(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    if method == "POST" and any(v >= 2**63 or v < -(2**63) for v in _integers_in(body)):
+        return 500, {"error": "OverflowError: int too large to convert"}
+    return status, answer
+
+
+def _id_echoed_as_sent(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    last = path.rsplit("/", 1)[-1]
+    if method == "GET" and status == 200 and last.startswith("0"):
+        answer["data"]["id"] = last  # the id as the path spelled it, a string
+    return status, answer
+
+
+def _edges_taken(method: str, path: str, body: Any) -> Any:
+    """Takes every edge value (as 5, which the mock stores): a server without limits."""
+    if isinstance(body, dict):
+        return {key: 5 if type(value) is int and value in INTEGER_EDGES.values() else value for key, value in body.items()}
+    return body
+
+
+def _fails_then_takes(method: str, path: str, body: Any) -> Any:
+    """Fails on 2^31 (see ``_fails_at_2_31``) and takes 2^53 + 1: a create, then the next edge."""
+    if isinstance(body, dict):
+        return {key: 5 if value == 2**53 + 1 else value for key, value in body.items()}
+    return body
+
+
+def _fails_at_2_31(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    return (500, {"error": "boom"}) if method == "POST" and 2**31 in _integers_in(body) else (status, answer)
+
+
+def _not_found_as_200(method: str, path: str, body: Any, status: int, answer: Any) -> tuple[int, Any]:
+    if status == 404:
+        return 200, {"success": False, "error": answer.get("error", {}).get("message", "not found")}
+    return status, answer
+
+
 def _any_token_works(headers: dict[str, str]) -> dict[str, str]:
     return {**headers, "Authorization": f"Bearer {TOKEN}"}
 
@@ -282,6 +381,10 @@ class Breakage:
 
 
 RULES_RUN = ("test_documented_requests", "test_rules", "test_spec_rules")
+#: The probes send fixed values, whatever the seed and the number of examples: shown by running
+#: the broken servers they catch with one example and another seed.
+PROBE_ARGS = ("--seed", "7", "--max-examples", "1")
+TEXT_PROBE, EDGES, UNKNOWN = ("test_text_probe",), ("test_edge_values",), ("test_unknown_references",)
 BROKEN: dict[str, Breakage] = {
     "default not applied": Breakage({"on_answer": _answer(_default_not_applied)}, ("Spec rule broken (default)", "documented default"), "test_spec_rules.py::test_rule[createMeeting: meeting_type omitted", RULES_RUN),
     "sent field not echoed": Breakage({"on_answer": _answer(_name_not_echoed)}, ("Spec rule broken (x-echo)", "person_name was sent"), "test_documented_requests", RULES_RUN),
@@ -307,6 +410,18 @@ BROKEN: dict[str, Breakage] = {
     "documented null refused": Breakage({"on_answer": _refuses_a_documented_null}, ("accepted_with_2xx", "answered 422"), "test_null_values.py::test_a_documented_null_is_accepted", ("test_null_values",)),
     "bad enum accepted": Breakage({"on_request": _accepts_unknown_enum}, ("Schema-violating request accepted", "meeting_type"), "test_generated", ("test_generated",)),
     "500 on some input": Breakage({"on_answer": _crashes_on_cartesia}, ("Server error",), "test_documented_requests", ("test_documented_requests",)),
+    "text folded to ASCII": Breakage({"on_request": _text_fields(_ascii_folded)}, ("text_comes_back_as_sent", "folded to ASCII", "in the answer of createMeeting"), "test_text_probe", TEXT_PROBE, PROBE_ARGS),
+    "text normalised to NFC": Breakage({"on_request": _text_fields(lambda t: unicodedata.normalize("NFC", t))}, ("text_comes_back_as_sent", "accents as combining marks", "normalised to NFC"), "test_text_probe.py::test_text_comes_back_as_sent[createDynamicMeeting", TEXT_PROBE, PROBE_ARGS),
+    "text cut at 255 bytes": Breakage({"on_request": _text_fields(_cut_at_255_bytes)}, ("text_comes_back_as_sent", "person_name sent as 255 characters", "cut short: 158 of its 255 characters"), "test_text_probe", TEXT_PROBE, PROBE_ARGS),
+    "text outside the BMP replaced": Breakage({"on_request": _text_fields(_astral_replaced)}, ("text_comes_back_as_sent", "outside the Basic Multilingual Plane", "U+20BB7 sent, U+FFFD back"), "test_text_probe", TEXT_PROBE, PROBE_ARGS),
+    "text normalised on read-back only": Breakage({"on_answer": _answer(_read_back_normalised, "GET")}, ("text_comes_back_as_sent", "its read-back through getMeeting", "Spec rule broken (x-mutable)"), "test_text_probe", TEXT_PROBE, PROBE_ARGS),
+    "valid text refused (strict)": Breakage({"on_answer": _refuses_right_to_left}, ("answered_as_the_view_allows", "right-to-left text is valid in the strict view", "got 422"), "test_text_probe", TEXT_PROBE, ("--contract-strict", *PROBE_ARGS)),
+    "text past the strict limit taken (strict)": Breakage({"on_request": _takes_long_names}, ("answered_as_the_view_allows", "breaks the strict view of the spec (maxLength 255 at person_name)"), "test_text_probe", TEXT_PROBE, ("--contract-strict", *PROBE_ARGS)),
+    "500 on integers past 32 bits": Breakage({"on_answer": _fails_past_32_bits}, ("edge_value_handled", "path parameter id at 2^31 (2147483648) was answered 500", "max_participants at 2^31"), "test_edge_values", EDGES, PROBE_ARGS),
+    "500 on body integers past 64 bits": Breakage({"on_answer": _fails_past_64_bits}, ("edge_value_handled", "at 2^64 (18446744073709551616) was answered 500"), "test_edge_values.py::test_an_integer_field_at_an_edge_is_answered_safely", EDGES, PROBE_ARGS),
+    "leading zeros answered with a broken body": Breakage({"on_answer": _id_echoed_as_sent}, ("edge_value_handled", "with leading zeros (000789) was answered 200 with a body that breaks the schema", "'000789' is not of type 'integer'"), "test_edge_values.py::test_a_path_id", EDGES, PROBE_ARGS),
+    "edge failure, then the write budget spent": Breakage({"on_request": _fails_then_takes, "on_answer": _fails_at_2_31}, ("edge_value_handled", "at 2^31 (2147483648) was answered 500", "(the rest was not sent: the write budget (--max-creates 1) is spent"), "test_edge_values.py::test_an_integer_field", EDGES, ("--max-creates", "1")),
+    "unknown reference answered 200 with an error": Breakage({"on_answer": _not_found_as_200}, ("no_error_dressed_as_success", "scenario_id is 2147483647", "dressed as a 200", '{"success": false'), "test_unknown_references", UNKNOWN, PROBE_ARGS),
     **{
         f"coerces: {name}": Breakage({"on_request": coercing(name)}, ("mistyped_value_refused", "was accepted with 200"), "test_mistyped_values", ("test_mistyped_values",))
         for name in COERCIONS
@@ -427,6 +542,49 @@ def test_writes_stay_under_the_cap_and_what_could_not_run_is_skipped_not_passed(
     assert "## Skipped (could not run)" in written and "write budget" in written
     not_exercised = [r for r in data["rules"] if r["outcome"] == "skipped" and "not exercised" in r["detail"]]
     assert not_exercised, "some rules need more creates than 5, and must say they were not judged"
+
+
+def test_the_probes_reach_every_value_whatever_the_seed_and_the_examples(tmp_path: Path) -> None:
+    """The text, edge and unknown-reference probes do not depend on hypothesis drawing their values."""
+    runs = []
+    for args in (("--seed", "1", "--max-examples", "1"), ("--seed", "2", "--max-examples", "20")):
+        recorder = Recording(mock_app())
+        with serving(recorder) as base_url:
+            result = run_suite(base_url, *args, tmp_path=tmp_path, modules=TEXT_PROBE + EDGES + UNKNOWN)
+        assert result.returncode == 0, result.stdout[-3000:]
+        runs.append(recorder.exchanges)
+    assert runs[0] == runs[1]
+    paths = {path.split("?")[0] for _, path, _, _ in runs[0]}
+    bodies = [(path.split("?")[0], json.loads(body)) for _, path, body, _ in runs[0] if body]
+    for op_path in (CREATE, DYNAMIC):
+        sent = [body for path, body in bodies if path == op_path]
+        assert {body.get("person_name") for body in sent} >= set(TEXT_PROBES.values()), op_path
+        for field in ("scenario_id", "max_participants", "meeting_duration_minutes"):
+            assert {body.get(field) for body in sent} >= set(INTEGER_EDGES.values()), (op_path, field)
+        assert any(body.get("scenario_id") == ABSENT_ID for body in sent), op_path
+    assert {f"/meetings/{value}" for value in INTEGER_EDGES.values()} | {"/meetings/000789", f"/meetings/{ABSENT_ID}"} <= paths
+
+
+def test_the_edge_probe_creates_no_more_than_its_allowance_and_says_what_it_did_not_send(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    with serving(Rewriting(mock_app(), on_request=_edges_taken)) as base_url:
+        result = run_suite(base_url, "--report-json", str(report), tmp_path=tmp_path, modules=EDGES)
+    assert result.returncode == 0, result.stdout[-3000:]
+    data = json.loads(report.read_text())
+    assert data["requests"]["created"] == EDGE_CREATES
+    reasons = [t["reason"] for t in data["tests"]["items"] if t["outcome"] == "skipped"]
+    assert reasons and all(f"the server took {EDGE_CREATES} edge values already" in reason for reason in reasons), reasons
+
+
+def test_a_run_keeps_its_connection_alive(tmp_path: Path) -> None:
+    """Against a server far away each new connection costs a round trip (two or three over TLS):
+    the suite's requests share one. Counted by the forwarder that times the run at 50 ms
+    (``benchmarks/slow_link.py``), here with no delay, in front of the mock's own process."""
+    from benchmarks.slow_link import measure
+
+    status, _, connections = measure(0.0, ["-k", "unknown_reference or test_auth"], tmp_path / "mock.log")
+    assert status == 0
+    assert connections <= 2, f"{connections} connections: one for the check that the server answers, one for the run"
 
 
 def test_runs_are_deterministic(tmp_path: Path) -> None:

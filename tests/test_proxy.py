@@ -143,6 +143,20 @@ NOT_FROM_TRAFFIC = {
     "documented request refused": "a 4xx is declared (4XX); only the suite knows the request holds documented values alone",
     "documented null refused": "a 4xx is declared (4XX); only the suite knows the request holds documented values alone",
     "bad token accepted": "only the suite knows which token is the right one",
+    **{
+        breakage: "only the text probe's own names show it; the traffic here carries the docs' names, which it leaves alone"
+        for breakage in ("text folded to ASCII", "text normalised to NFC", "text cut at 255 bytes", "text outside the BMP replaced", "text normalised on read-back only")
+    },
+    **{
+        breakage: "an assumption of the strict view; the proxy holds staging to the docs (lenient)"
+        for breakage in ("valid text refused (strict)", "text past the strict limit taken (strict)")
+    },
+    **{
+        breakage: "only the edge probe's integers show it; the traffic here carries none past 32 bits nor a path id with leading zeros"
+        for breakage in ("500 on integers past 32 bits", "500 on body integers past 64 bits", "leading zeros answered with a broken body")
+    },
+    "edge failure, then the write budget spent": "the suite's write budget, which a proxy does not have",
+    "unknown reference answered 200 with an error": "only a scenario or meeting that does not exist shows it; the traffic here names those the mock has",
 }
 
 
