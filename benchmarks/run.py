@@ -20,7 +20,8 @@ from benchmarks import contenders, report, wrk
 from benchmarks.contenders import UPSTREAM, Contender
 from benchmarks.loads import BROKEN_CREATE, READ, Load, documented_create
 from benchmarks.report import MOCKS, PROXIES, Probe, Comparison, Measured
-from benchmarks.servers import ServerError, free_port, serve
+from benchmarks.servers import ServerError, serve
+from meetings_spec.serving import free_port
 from benchmarks.tools import SetupError, ensure_prism, ensure_wrk
 from meetings_spec import load_spec
 from meetings_spec.loader import default_spec_path

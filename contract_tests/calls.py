@@ -15,7 +15,7 @@ from contract_tests.results import FailureRecord
 from contract_tests.settings import TOKEN_PLACEHOLDER
 from contract_tests.target import current as target
 from meetings_spec.judge import Finding
-from meetings_spec.rules import Operation
+from meetings_spec.model import Operation
 
 
 class ContractBroken(AssertionError):

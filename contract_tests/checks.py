@@ -16,7 +16,7 @@ from schemathesis.core.failures import CustomFailure, FailureGroup
 from contract_tests.ledger import Ledger
 from contract_tests.probes import how_text_changed, shown
 from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome
-from meetings_spec.rules import Operation, lookup
+from meetings_spec.model import Operation, lookup
 from meetings_spec.schemas import SpecValidators
 
 Check = Callable[[Any, Any, Any], None]

@@ -27,7 +27,7 @@ from contract_tests.settings import TOKEN_PLACEHOLDER, RunSettings
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.judge import Judge
 from meetings_spec.nulls import tolerating_nulls
-from meetings_spec.rules import Operation, operations
+from meetings_spec.model import Operation, operations
 from meetings_spec.schemas import SpecValidators
 
 

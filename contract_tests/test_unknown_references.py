@@ -18,7 +18,7 @@ from contract_tests.checks import no_error_dressed_as_success
 from contract_tests.probes import absent_id, integer_path_parameters
 from contract_tests.requests_from_docs import documented_path_parameters, minimal
 from contract_tests.target import current
-from meetings_spec.rules import Operation
+from meetings_spec.model import Operation
 
 RUN = current()
 ABSENT = absent_id(RUN.settings.scenario_id)

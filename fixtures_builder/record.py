@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from meetings_spec import View, contract_view, load_spec
-from meetings_spec.rules import operations
+from meetings_spec.model import operations
 from meetings_spec.contract import Contract, OperationContract
 from fixtures_builder.cases import Case, Step, cases_for
 from mock_server import create_app

@@ -36,7 +36,7 @@ from meetings_spec.places import pointer_of
 from meetings_spec.problems import GOT_CLIP, NOTHING, Part, Problem, clip, hidden_credential, shown, text_of
 from meetings_spec.refs import JSON, SPEC_URI, keyed, request_body_pointer, response_body_pointer
 from meetings_spec.routing import RouteTable
-from meetings_spec.rules import Operation, operations
+from meetings_spec.model import Operation, operations
 from meetings_spec.unusable import reading
 from meetings_spec.views import View, contract_view, iter_operations
 

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 import orjson
 
-from meetings_spec.rules import lookup
+from meetings_spec.model import lookup
 from mock_server.answer import assemble, echoes, place
 from mock_server.compiled import CompiledOperation, CompiledSpec, relative
 from meetings_spec.problems import Problem

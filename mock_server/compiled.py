@@ -7,7 +7,6 @@ of its strict view, since the mock is the server that honours every assumption.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -17,7 +16,7 @@ from meetings_spec.contract import Contract, OperationContract, schema_problems
 from meetings_spec.loader import SPEC_PATH, default_spec_path
 from meetings_spec.places import lines_of, pointer_of
 from meetings_spec.refs import JSON, escape_segment
-from meetings_spec.rules import Operation, RequestField, lookup
+from meetings_spec.model import Operation, RequestField, lookup
 from meetings_spec.shapes import properties
 from meetings_spec.unusable import reading
 from mock_server.state import Limits, Seed

@@ -6,7 +6,6 @@ from typing import Any, Iterator
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from meetings_spec import View, contract_view, load_spec
 from reference_validators import SpecValidators

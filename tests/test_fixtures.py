@@ -16,7 +16,7 @@ from fixtures_builder.record import record_all
 from fixtures_builder.writers import plan, render, write_fixtures
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.refs import SPEC_URI, response_body_pointer, request_body_pointer, spec_registry, RefResolver
-from meetings_spec.rules import operations
+from meetings_spec.model import operations
 from reference_validators import FORMAT_CHECKER
 
 FIXTURES = DEFAULT_OUT

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from test_mock_server_process import SCRIPT as MOCK
-from test_mock_server_process import Server, call
+from processes import SCRIPT as MOCK
+from processes import Server, call
 
 PROXY = Path(sys.executable).with_name("waterrai-proxy")
 

@@ -19,7 +19,7 @@ import requests
 
 from meetings_spec import View, contract_view, load_spec
 from reference_validators import SpecValidators
-from test_mock_server_process import SCRIPT, TOKEN, Server, free_port
+from processes import SCRIPT, TOKEN, Server, free_port
 
 AUTH = f"Bearer {TOKEN}"
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import AUTH, CREATE, DYNAMIC
 from meetings_spec import View, contract_view, load_spec
-from meetings_spec.rules import operations
+from meetings_spec.model import operations
 from reference_validators import SpecValidators
 from mock_server import create_app
 from mock_server.compiled import compile_spec

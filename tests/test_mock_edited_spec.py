@@ -18,7 +18,7 @@ import yaml
 from meetings_spec import SPEC_PATH, SpecError
 from mock_server import create_app
 from mock_server.scratch import OWNER, PREFIX, ScratchFolder, memory_folder, sweep
-from test_mock_server_process import SCRIPT, free_port
+from processes import SCRIPT, free_port
 
 KIT_SPEC = SPEC_PATH.read_text(encoding="utf-8")
 

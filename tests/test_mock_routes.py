@@ -17,7 +17,7 @@ from lanes import RsgiClient, RsgiProtocol, RsgiScope
 from meetings_spec.routing import Kind
 from mock_server import create_app
 from mock_server.rsgi_lane import RsgiLane
-from test_mock_state import arm_commit_trap
+from state_traps import arm_commit_trap
 
 BROWSER = {"Origin": "http://localhost:3000"}
 VALID = {"person_name": "Ada", "scenario_id": 456}

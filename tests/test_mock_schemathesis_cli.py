@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
-from test_mock_server_process import TOKEN, Server
+from processes import TOKEN, Server
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 

@@ -16,28 +16,8 @@ from typing import Any, Callable
 from conftest import AUTH
 from mock_server import create_app
 from mock_server.state import InsufficientMinutes, NewMeeting, State, Wanted
-from test_mock_server_process import Server, call
-
-
-def arm_commit_trap(database: Path, table: str, state: State) -> None:
-    """Make the next COMMIT of ``state`` that holds a row inserted into ``table`` fail, once, as
-    SQLite fails a COMMIT: a deferred foreign key, checked only at COMMIT, which leaves the
-    transaction open. Its disarming is part of that transaction, so a rollback re-arms it; another
-    connection disarms it with ``UPDATE trap_armed SET armed = 0`` (foreign keys are off there)."""
-    with sqlite3.connect(database) as setup:
-        setup.executescript(
-            f"""
-            CREATE TABLE trap_parent (id INTEGER PRIMARY KEY);
-            CREATE TABLE trap (parent INTEGER REFERENCES trap_parent (id) DEFERRABLE INITIALLY DEFERRED);
-            CREATE TABLE trap_armed (armed INTEGER);
-            INSERT INTO trap_armed VALUES (1);
-            CREATE TRIGGER spring AFTER INSERT ON {table} WHEN (SELECT armed FROM trap_armed) BEGIN
-                INSERT INTO trap VALUES (1);
-                UPDATE trap_armed SET armed = 0;
-            END;
-            """
-        )
-    state._connection().execute("PRAGMA foreign_keys = ON")  # the trap needs its foreign key checked
+from processes import Server, call
+from state_traps import arm_commit_trap
 
 
 def _journal_line(path: str) -> tuple[float, str, str, int, float]:
@@ -129,7 +109,7 @@ def test_a_balance_for_an_existing_state_file_is_reported_as_ignored(tmp_path: P
 def test_a_state_file_that_is_not_one_is_a_clear_error(tmp_path: Path) -> None:
     import subprocess
 
-    from test_mock_server_process import SCRIPT, free_port
+    from processes import SCRIPT, free_port
 
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a database, but someone's notes\n" * 100)

@@ -26,7 +26,7 @@ from mock_server import create_app
 
 from proxies import COERCION_WITNESSES, CREATE, NULL_WITNESSES, ROOT, drive, proxying, send
 from servers import COERCIONS, TOKEN, Recording, Rewriting, mock_app, null_as_not_given, serving
-from test_contract_suite import BROKEN, _alternative_choices, run_suite
+from broken_servers import BROKEN, alternative_choices, run_suite
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
@@ -95,7 +95,7 @@ def test_the_contract_suite_through_the_proxy_gets_the_same_verdict_and_no_answe
 
 
 def test_a_server_choosing_differently_where_the_docs_are_silent_gives_no_violation(tmp_path: Path) -> None:
-    with serving(Rewriting(mock_app(), on_answer=_alternative_choices)) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+    with serving(Rewriting(mock_app(), on_answer=alternative_choices)) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
         drive(proxy.url)
         found = proxy.violations()
     assert _response_side(found) == []

@@ -13,7 +13,7 @@ from openapi_spec_validator import validate as validate_openapi
 from meetings_spec import SPEC_PATH, View, contract_view, load_spec
 from meetings_spec.assumptions import README_BEGIN, README_END, iter_assumptions, readme_section
 from meetings_spec.refs import RefResolver, spec_registry
-from meetings_spec.rules import lookup, operations
+from meetings_spec.model import lookup, operations
 from meetings_spec.shapes import properties
 from reference_validators import FORMAT_CHECKER, SpecValidators, iter_media_examples
 from meetings_spec.shapes import flatten

@@ -19,7 +19,7 @@ from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome
 from meetings_spec.problems import HIDDEN, NOTHING, Part, Problem, clip
 from meetings_spec.secrets import is_credential
 from meetings_spec.routing import Kind
-from meetings_spec.rules import scenario_attribute
+from meetings_spec.model import scenario_attribute
 
 REQUEST, RESPONSE = "request", "response"
 

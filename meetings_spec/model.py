@@ -1,7 +1,9 @@
-"""The spec's operations and the rules its vendor extensions declare, in a form code can act on.
+"""The model of the spec: its operations, their fields, and what each field's vendor extensions
+declare, in a form code can act on.
 
-The mock applies these rules and the contract suite checks them; both read them from here, so
-a rule added to the spec reaches both without a line of Python naming a field.
+The mock acts on these declarations and the judge (``meetings_spec.judge``) checks traffic by
+them; both read them from here, so a rule added to the spec reaches both without a line of
+Python naming a field.
 """
 
 from __future__ import annotations
