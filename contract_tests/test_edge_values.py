@@ -45,7 +45,7 @@ def _checks(op: Operation, what: str, problem: str | None) -> list[Any]:
     """No 5xx, no success breaking the schema; past the view's limits, a refusal (what the view
     allows need not be accepted: an edge id may name nothing, an edge duration may be too long)."""
     return [
-        edge_value_handled(what, op, RUN.validators),
+        edge_value_handled(what, op, RUN.contract),
         answered_as_the_view_allows(what, problem, view=RUN.settings.mode, must_accept=False),
     ]
 

@@ -22,6 +22,7 @@ malformed e-mail; the strict view says what the mock refuses with patterns of it
 from __future__ import annotations
 
 import hmac
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -286,6 +287,18 @@ def schema_problems(validator: jsonschema_rs.Validator, instance: Any, where: st
         if limit is not None and len(found) >= limit:
             break
     return list(found.values())
+
+
+def first_schema_problem(validator: jsonschema_rs.Validator, instance: Any) -> str | None:
+    """The first rule ``instance`` breaks, as keyword, bound and place (``maxLength 255 at
+    person_name``), never quoting the value; None when it keeps them all."""
+    for error in validator.iter_errors(instance):
+        bound = error.kind.as_dict()
+        shown_bound = next(iter(bound.values())) if len(bound) == 1 else None
+        place = ".".join(str(part) for part in error.instance_path) or "the body"
+        kept = f" {json.dumps(shown_bound)}" if isinstance(shown_bound, (int, float, str, bool)) and error.kind.name != "required" else ""
+        return f"{error.kind.name}{kept} at {place}"
+    return None
 
 
 def _at(instance: Any, path: Iterable[Any]) -> Any:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.checks import SUITE_CHECKS
+from contract_tests.checks import ANSWER_TITLES, SUITE_CHECKS
 from contract_tests.probes import ABSENT_ID, EDGE_CREATES, INTEGER_EDGES, TEXT_PROBES
 from meetings_spec.judge import EXTENSIONS
+from meetings_spec.problems import Part
 
 from broken_servers import BROKEN, CREATE, DYNAMIC, EDGES, KNOWN_SCENARIO, TEXT_PROBE, UNKNOWN, alternative_choices, edges_taken, run_suite
 from servers import COERCIONS, NULL_READINGS, TOKEN, Recording, Rewriting, mock_app, null_as_not_given, serving
@@ -113,11 +114,14 @@ def test_a_broken_server_fails_and_the_failure_names_the_rule(breakage: str, tmp
 
 
 def test_every_check_and_rule_of_the_suite_has_a_broken_server_it_catches() -> None:
-    """The suite's own checks, each extension the rule engine reads, and the state machine."""
+    """The suite's own checks, each extension the rule engine reads, each part of an answer the
+    contract library judges (titled as schemathesis titles its own checks), and the state machine."""
     expected = " ".join(text for broken in BROKEN.values() for text in broken.expect)
     for check in SUITE_CHECKS:
-        if check != "spec_rules":
+        if check not in ("spec_rules", "answer_keeps_the_contract"):
             assert check in expected, f"no broken server shows that {check} catches anything"
+    for part in (Part.STATUS, Part.SCHEMA):  # a Rewriting server sends JSON: media type and body are the mock's
+        assert ANSWER_TITLES[part] in expected, f"no broken server shows that answer_keeps_the_contract catches a {part.value} problem"
     for extension in sorted(EXTENSIONS | {"default"}):
         assert f"Spec rule broken ({extension})" in expected, f"no broken server breaks the {extension} rule"
     assert any(broken.failing.startswith("test_stateful") for broken in BROKEN.values())
