@@ -44,6 +44,9 @@ ROUTE_KEY = "waterrai.route"
 REASONS = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 _JSON = ("Content-Type", "application/json")
 
+#: The answer to a request whose writes were lost (the state's log says why).
+_UNWRITTEN = ApiError(500, "state_not_written", "The mock could not store this request's changes; see its log.")
+
 Headers = list[tuple[str, str]]
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -81,7 +84,8 @@ class AfterCommit:
     committed, or ``unwritten`` if they were lost. The lane asks ``wait`` to be called back."""
 
     answer: Answer
-    unwritten: Answer
+    #: The answer instead, if the writes were lost (made only then).
+    unwritten: Callable[[], Answer]
     #: ``wait(callback)``: call back with None once committed, or the error that lost the writes.
     wait: Callable[[Callable[[BaseException | None], None]], bool]
     #: Commit now (a lane that cannot wait for the end of a turn calls it after ``wait``).
@@ -226,9 +230,8 @@ class Core:
         answer = Answer(status, [_JSON, *cors], text, match.head)
         if not self.ctx.state.in_shared_transaction():
             return answer
-        unwritten = ApiError(500, "state_not_written", "The mock could not store this request's changes; see its log.")
         state = self.ctx.state
-        return AfterCommit(answer, self.error(unwritten, cors, match.head), state.after_commit, state.commit)
+        return AfterCommit(answer, lambda: self.error(_UNWRITTEN, cors, match.head), state.after_commit, state.commit)
 
     def _fault_answer(self, fault: str, op: CompiledOperation, cors: Headers, head: bool) -> Answer:
         """The faults that are HTTP answers: a 500, or a 200 whose JSON stops halfway."""

@@ -130,6 +130,7 @@ EXPECTED_RULE = {
     "created meeting not readable": "x-mutable: ",
     "wrong envelope": "schema: ",
     "string id": "schema: body.data.id",
+    "undocumented status": "status",
     "bad timestamp": "schema: body.data.created_at",
     "null echoed back as null": "x-default-from: createDynamicMeeting: person_name omitted is made from first_name and last_name",
     "null read without its default": "default: createMeeting: meeting_type omitted",
