@@ -27,6 +27,9 @@ from mock_server import cli as mock_cli
 from mock_server import create_app
 from validation_proxy import cli as proxy_cli
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 GET, POST = "GET /meetings/789", "POST /meetings"
 
 

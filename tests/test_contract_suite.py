@@ -19,6 +19,9 @@ from meetings_spec.problems import Part
 from broken_servers import BROKEN, CREATE, DYNAMIC, EDGES, KNOWN_SCENARIO, TEXT_PROBE, UNKNOWN, alternative_choices, edges_taken, run_suite
 from servers import COERCIONS, NULL_READINGS, TOKEN, Recording, Rewriting, mock_app, null_as_not_given, serving
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 
 
 # ------------------------------------------------------------------------ a correct server passes

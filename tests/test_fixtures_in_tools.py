@@ -27,6 +27,9 @@ from fixtures_builder.js_json import stringify
 from servers import serving
 from processes import CHROMIUM, chromium_missing
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 NODE_DIR = Path(__file__).resolve().parent / "fixtures_node"
 PLAYWRIGHT_VERSION = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]["playwright-core"]
 NOT_FROM_HAR = 599

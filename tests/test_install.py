@@ -32,6 +32,9 @@ from servers import TOKEN as BROKEN_SERVER_TOKEN
 from servers import Rewriting, mock_app, serving
 from meetings_spec.serving import free_port
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 #: the wheels `make venv` downloaded once; without them pip fetches from the index

@@ -12,6 +12,9 @@ import sys
 
 import pytest
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 #: What each package's modules may not load; ``mock_server`` and ``fixtures_builder`` are the
 #: only packages allowed Flask, werkzeug and sqlite3 (the fixtures builder records from the mock).
 SIBLINGS = ["mock_server", "fixtures_builder", "validation_proxy", "spec_diff", "contract_tests"]

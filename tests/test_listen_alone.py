@@ -16,6 +16,9 @@ import pytest
 from processes import SCRIPT as MOCK
 from processes import Server, call
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 PROXY = Path(sys.executable).with_name("waterrai-proxy")
 
 

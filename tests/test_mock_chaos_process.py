@@ -21,6 +21,9 @@ from meetings_spec import View, contract_view, load_spec
 from reference_validators import SpecValidators
 from processes import SCRIPT, TOKEN, Server, free_port
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 AUTH = f"Bearer {TOKEN}"
 
 

@@ -17,7 +17,7 @@ from processes import CHROMIUM, CHROMIUM_ARGS, TOKEN, Server, chromium_missing
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
+pytestmark = [pytest.mark.processes, pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))]
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,9 @@ import pytest
 
 from processes import SCRIPT, TOKEN, Server, call, free_port
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 
 @pytest.fixture()
 def server() -> Iterator[Server]:

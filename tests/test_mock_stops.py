@@ -3,6 +3,8 @@ do start-server-and-test and other test runners), Granian's main process and its
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
 import subprocess
@@ -11,6 +13,9 @@ import time
 import urllib.request
 from pathlib import Path
 from meetings_spec.serving import free_port
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 SCRIPT = Path(sys.executable).with_name("waterrai-mock")
 

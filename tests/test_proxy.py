@@ -28,6 +28,9 @@ from proxies import COERCION_WITNESSES, CREATE, NULL_WITNESSES, ROOT, drive, pro
 from servers import COERCIONS, TOKEN, Recording, Rewriting, mock_app, null_as_not_given, serving
 from broken_servers import BROKEN, alternative_choices, run_suite
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
 

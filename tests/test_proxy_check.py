@@ -23,6 +23,9 @@ from mock_server import create_app
 from validation_proxy.check import main as check_main
 from processes import CHROMIUM, CHROMIUM_ARGS, chromium_missing
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 API = "https://api.example.com"
 FIXTURES = ROOT / "fixtures"
 

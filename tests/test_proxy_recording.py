@@ -28,6 +28,9 @@ from validation_proxy.exchanges import Recorded
 from validation_proxy.inspection import Violation
 from validation_proxy.recording import GENERATOR, HAR, INDEX, Recorder, RecordingRefused, dump
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 
 def send_credentials(base_url: str) -> int:
     """Requests carrying the token and a cookie everywhere a client might put them; how many."""

@@ -32,6 +32,9 @@ from meetings_spec.shapes import flatten
 from meetings_spec.views import iter_operations
 from processes import Server
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = ROOT / "clients"
 TOOLS_BIN = ROOT / ".venv-clients" / "bin"
