@@ -80,21 +80,20 @@ Act = Callable[[MockContext, CompiledOperation, Any, Mapping[str, Any]], ActResu
 
 def apply_defaults(op: CompiledOperation, body: Mapping[str, Any], scenario: Mapping[str, Any]) -> dict[str, Any]:
     """The request as the API understands it: every omitted field given the value the spec says."""
-    effective = dict(body)
-    for field in op.fields:
-        name = field.name
-        if name in effective:
-            value = effective[name]
-            if field.integer and isinstance(value, float) and value.is_integer():
-                effective[name] = int(value)  # 5.0 is an integer to JSON Schema: answer it as 5
-        elif field.has_default:
-            effective[name] = field.default
-        elif field.default_from:
+    effective = {**op.defaults, **body}
+    for name in op.integers:
+        value = effective.get(name)
+        if type(value) is float and value.is_integer():
+            effective[name] = int(value)  # 5.0 is an integer to JSON Schema: answer it as 5
+    for field in op.made_defaults:
+        if field.name in body:
+            continue
+        if field.default_from:
             parts = [str(body[part]) for part in field.default_from if body.get(part)]
-            effective[name] = " ".join(parts) if parts else field.default_otherwise
-        elif field.scenario_default:
-            _, attribute, otherwise = field.scenario_default
-            effective[name] = scenario.get(attribute) or otherwise
+            effective[field.name] = " ".join(parts) if parts else field.default_otherwise
+        else:
+            _, attribute, otherwise = field.scenario_default  # type: ignore[misc]
+            effective[field.name] = scenario.get(attribute) or otherwise
     return effective
 
 

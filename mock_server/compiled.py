@@ -62,6 +62,13 @@ class CompiledOperation:
     consts: list[tuple[str, Any]] = field(default_factory=list)
     layout: list[tuple[str, str, Any]] = field(default_factory=list)  # (pointer, name, children or None)
     fields: list[FieldPlan] = field(default_factory=list)
+    #: Read out of ``fields`` for ``act.apply_defaults``: the plain defaults, the integer fields
+    #: and the fields whose default is made from others (``x-default-from``, the scenario).
+    defaults: dict[str, Any] = field(default_factory=dict)
+    integers: tuple[str, ...] = ()
+    made_defaults: tuple[FieldPlan, ...] = ()
+    #: The request fields that come back in the answer (``x-echo``): (name, pointer).
+    echoed: tuple[tuple[str, str], ...] = ()
     #: The success body's objects, pointer to their properties' names in schema order.
     objects: dict[str, list[str]] = field(default_factory=dict)
     #: Where the answer carries the id a link reads the created resource back by (x links).
@@ -247,7 +254,11 @@ def _compile_operation(contract: OperationContract) -> CompiledOperation:
         initial_values=op.success_rule("x-initial-value"),
         consts=op.success_rule("const"),
         layout=layout,
-        fields=[FieldPlan.of(f) for f in op.request_fields.values()],
+        fields=(plans := [FieldPlan.of(f) for f in op.request_fields.values()]),
+        defaults={plan.name: plan.default for plan in plans if plan.has_default},
+        integers=tuple(plan.name for plan in plans if plan.integer),
+        made_defaults=tuple(plan for plan in plans if not plan.has_default and (plan.default_from or plan.scenario_default)),
+        echoed=tuple((plan.name, plan.echo) for plan in plans if plan.echo),
         objects=dict(_objects(layout)),
         id_pointer=next(
             (expr.split("#", 1)[1] for link in op.links.values() for expr in link.get("parameters", {}).values() if "#" in str(expr)),

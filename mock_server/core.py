@@ -18,7 +18,6 @@ route, so Flask never routes it again.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Callable, Iterable, NamedTuple, Union
 
@@ -78,8 +77,7 @@ class Answer(NamedTuple):
         return [*self.headers, ("Content-Length", str(len(self.body)))]
 
 
-@dataclass(frozen=True)
-class AfterCommit:
+class AfterCommit(NamedTuple):
     """``answer`` may show writes of the state's open transaction: send it once they are
     committed, or ``unwritten`` if they were lost. The lane asks ``wait`` to be called back."""
 
@@ -92,16 +90,14 @@ class AfterCommit:
     commit: Callable[[], None]
 
 
-@dataclass(frozen=True)
-class Delayed:
+class Delayed(NamedTuple):
     """Wait ``seconds`` (without holding a thread where the lane can), then ``then()``."""
 
     seconds: float
     then: Callable[[], "Outcome"]
 
 
-@dataclass(frozen=True)
-class Broken:
+class Broken(NamedTuple):
     """Break the connection: ``connection_reset``, ``empty_response``, or ``timeout`` (hold it
     silent until the client gives up, or the bound)."""
 

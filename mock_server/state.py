@@ -144,6 +144,10 @@ class _Turn:
     lock: int  # the writer lock file's descriptor, held until the transaction ends
     waiters: list[Callable[[BaseException | None], None]] = field(default_factory=list)
     next_meeting: tuple[int, int] | None = None  # (id, balance) after this turn's latest create
+    #: The turn's meetings, inserted together at its end (one statement for the turn, not one
+    #: per create: no other writer can come between, and no answer leaves before the commit).
+    meetings: list[tuple[int, str, str, int]] = field(default_factory=list)
+    prune_through: int | None = None  # the oldest created meetings to drop at the end, up to this id
 
 
 def dumps(value: Any) -> str:
@@ -346,6 +350,7 @@ class State:
         try:
             if error is None:
                 try:
+                    self._store_meetings(connection, turn.meetings, turn.prune_through)
                     connection.execute("COMMIT")
                 except sqlite3.Error as failed:
                     error = failed
@@ -461,18 +466,24 @@ class State:
             left = balance - minutes
             user = None if wanted is None else self._find_or_make(db, wanted)
             meeting = build(meeting_id, user, left)
-            db.execute(
-                "INSERT INTO meetings (id, document, updated_at, balance_after) VALUES (?, ?, ?, ?)",
-                (meeting_id, dumps(meeting.document), meeting.updated_at, left),
-            )
-            if meeting_id > self.limits.max_meetings and meeting_id % self._prune_every == 0:
-                self._bump_generation()
-                db.execute(
-                    "DELETE FROM meetings WHERE seeded = 0 AND id <= ?", (meeting_id - self.limits.max_meetings,)
-                )
-            if turn is not None:
+            row = (meeting_id, dumps(meeting.document), meeting.updated_at, left)
+            prune = meeting_id - self.limits.max_meetings if meeting_id > self.limits.max_meetings and meeting_id % self._prune_every == 0 else None
+            if turn is None:
+                self._store_meetings(db, [row], prune)
+            else:
+                turn.meetings.append(row)
+                turn.prune_through = prune if prune is not None else turn.prune_through
                 turn.next_meeting = (meeting_id + 1, left)
         return meeting.answer
+
+    def _store_meetings(self, db: sqlite3.Connection, rows: list[tuple[int, str, str, int]], prune_through: int | None) -> None:
+        """Insert created meetings, and drop the oldest created ones up to ``prune_through`` (the
+        state keeps at most ``max_meetings``; seeded ones stay), in the open transaction."""
+        if rows:
+            db.executemany("INSERT INTO meetings (id, document, updated_at, balance_after) VALUES (?, ?, ?, ?)", rows)
+        if prune_through is not None:
+            self._bump_generation()
+            db.execute("DELETE FROM meetings WHERE seeded = 0 AND id <= ?", (prune_through,))
 
     def _find_or_make(self, db: sqlite3.Connection, wanted: Wanted) -> dict[str, Any]:
         key = None if wanted.key is None else dumps(wanted.key)
