@@ -51,11 +51,11 @@ def _measured(first_200_s: float, get: Result, post: Result, flags: bool | None 
 
 def test_the_mock_verdict_names_each_missed_target() -> None:
     runs = {
-        MOCK: _measured(0.7, _result(9000, 2.0), _result(6000, 12.0, 3)),
+        MOCK: _measured(0.7, _result(19000, 2.0), _result(6000, 12.0, 3)),
         PRISM: _measured(1.5, _result(4000, 7.0), _result(4000, 8.0)),
     }
-    assert missed_targets(runs, MOCKS) == ["POST ratio 1.50x", "POST p99 12.0 ms", "POST 3 errors", "first 200 after 0.70 s"]
-    runs[MOCK] = _measured(0.3, _result(9000, 2.0), _result(8000, 3.0))
+    assert missed_targets(runs, MOCKS) == ["GET ratio 4.75x", "POST ratio 1.50x", "POST p99 12.0 ms", "POST 3 errors", "first 200 after 0.70 s"]
+    runs[MOCK] = _measured(0.3, _result(20000, 2.0), _result(10000, 3.0))  # reads at 5x, creates at 2.5x: met
     assert missed_targets(runs, MOCKS) == []
 
 
@@ -86,11 +86,11 @@ def test_the_proxy_table_shows_ours_over_prism_and_the_verdict() -> None:
 
 
 def test_results_json_has_one_entry_per_part_with_its_ratios_and_verdict() -> None:
-    mocks = {MOCK: _measured(0.3, _result(9000, 2.0), _result(8000, 3.0)), PRISM: _measured(1.5, _result(3000, 7.0), _result(0, 8.0))}
+    mocks = {MOCK: _measured(0.3, _result(15000, 2.0), _result(8000, 3.0)), PRISM: _measured(1.5, _result(3000, 7.0), _result(0, 8.0))}
     proxies = {PROXY: _measured(0.5, _result(3000, 9.0), _result(1000, 20.0), True), PRISM_PROXY: _measured(1.5, _result(2000, 9.0), _result(1000, 9.0), True)}
     data = as_json([(MOCKS, mocks), (PROXIES, proxies)], {"duration_s": 5.0})
     assert set(data) == {"finished_at", "settings", "mock", "proxy"}
-    assert data["mock"]["ratios"] == {GET: 3.0, POST: None} and data["mock"]["targets"]["met"] is True
+    assert data["mock"]["ratios"] == {GET: 5.0, POST: None} and data["mock"]["targets"]["met"] is True
     assert data["proxy"]["ratios"] == {GET: 1.5, POST: 1.0}
     assert data["proxy"]["targets"] == {"wanted": PROXIES.targets, "met": False, "missed": ["POST ratio 1.00x", "POST p99 20.0 ms"]}
     assert data["proxy"]["servers"][PROXY]["flags_bad_request"] is True
