@@ -208,7 +208,7 @@ class Core:
                 op.contract,
                 authorization=request.header("authorization"),
                 path_parameters=match.params,
-                content_type=request.header("content-type"),
+                content_type=request.header("content-type") if op.reads_body else None,
                 body=body if op.reads_body else None,
                 token=self.token,
             )
