@@ -14,7 +14,7 @@ NODE_PACKAGES := $(NODE_FOLDERS:%=%/node_modules/.package-lock.json)
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 
-.PHONY: test mock contract proxy fixtures bench venv clean node-packages client-tools spec-check release-spec
+.PHONY: test test-fast mock contract proxy fixtures bench venv clean node-packages client-tools spec-check release-spec
 
 # make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock;
 # make contract BASE_URL=https://staging.example.com ARGS='--contract-strict' passes them to waterrai-contract;
@@ -37,6 +37,10 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP) node-packages client-tools
 	$(BIN)/python -m pytest
+
+# The tests that start no process (servers, the suite, npm, a browser): a quick check while editing.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not processes"
 
 node-packages:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_PACKAGES); \

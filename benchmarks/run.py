@@ -19,8 +19,9 @@ from typing import Sequence
 from benchmarks import contenders, report, wrk
 from benchmarks.contenders import UPSTREAM, Contender
 from benchmarks.loads import BROKEN_CREATE, READ, Load, documented_create
-from benchmarks.report import MOCKS, PROXIES, Answer, Comparison, Measured
-from benchmarks.servers import ServerError, free_port, serve
+from benchmarks.report import MOCKS, PROXIES, Probe, Comparison, Measured
+from benchmarks.servers import ServerError, serve
+from meetings_spec.serving import free_port
 from benchmarks.tools import SetupError, ensure_prism, ensure_wrk
 from meetings_spec import load_spec
 from meetings_spec.loader import default_spec_path
@@ -47,16 +48,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def probe(port: int, load: Load, violation_header: str | None = None) -> Answer:
+def probe(port: int, load: Load, violation_header: str | None = None) -> Probe:
     """One request outside wrk, to see which status (and error body, and violations) lies behind wrk's figures."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request(load.method, load.path, body=load.body, headers=load.headers)
         answer = connection.getresponse()
         violations = (answer.getheader(violation_header) or "") if violation_header else ""
-        return Answer(answer.status, answer.read(300).decode("utf-8", "replace"), violations)
+        return Probe(answer.status, answer.read(300).decode("utf-8", "replace"), violations)
     except (OSError, http.client.HTTPException) as error:
-        return Answer(0, f"no answer ({error})")
+        return Probe(0, f"no answer ({error})")
     finally:
         connection.close()
 

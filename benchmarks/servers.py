@@ -34,13 +34,6 @@ class Server:
     first_200_s: float
 
 
-def free_port() -> int:
-    """A port nobody listens on right now (the OS picks it; the small race does not matter here)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serve(name: str, command: list[str], port: int, probe: bytes, log: Path, *, cwd: Path, timeout: float) -> Iterator[Server]:
     """Start ``command``, wait until ``probe`` (raw HTTP bytes) is answered 200, and stop it on exit."""

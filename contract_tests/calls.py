@@ -10,12 +10,12 @@ from typing import Any, Iterator, Sequence
 import pytest
 from schemathesis.core.failures import FailureGroup
 
-from contract_tests.checks import accepted_with_2xx, spec_rules
+from contract_tests.checks import accepted_with_2xx, answer_keeps_the_contract, spec_rules
 from contract_tests.results import FailureRecord
 from contract_tests.settings import TOKEN_PLACEHOLDER
 from contract_tests.target import current as target
 from meetings_spec.judge import Finding
-from meetings_spec.rules import Operation
+from meetings_spec.model import Operation
 
 
 class ContractBroken(AssertionError):
@@ -39,9 +39,11 @@ class Sent:
 
 
 def rule_checks(op: Operation, *, documented: bool, seen: list[Finding] | None = None) -> list[Any]:
-    """The spec's rules for one operation, as one schemathesis check (see ``checks.spec_rules``)."""
+    """What the spec promises of every answer to one operation, as schemathesis checks: its
+    status, media type and schema (``checks.answer_keeps_the_contract``), and the spec's rules
+    (``checks.spec_rules``)."""
     run = target()
-    return [spec_rules(op, run.judge, run.ledger, documented=documented, seen=seen)]
+    return [answer_keeps_the_contract(op, run.contract), spec_rules(op, run.judge, run.ledger, documented=documented, seen=seen)]
 
 
 def skip_if_budget_spent(method: str, done: str = "") -> None:

@@ -1,29 +1,32 @@
 """The suite's own checks, with schemathesis's check signature ``(ctx, response, case)``.
 
-Each raises what schemathesis reports as a failure with a reproducing curl command. The rules
-a schema cannot state are not written here: ``spec_rules`` hands every answer to the run's
-``meetings_spec.judge.Judge``, which reads them from the spec's extensions, and turns each
-broken rule into a failure of its own, titled by the rule.
+Each raises what schemathesis reports as a failure with a reproducing curl command. Nothing is
+judged here that the kit judges elsewhere: ``answer_keeps_the_contract`` hands every answer to
+the contract library's ``check_response`` (the same checks of status, media type and schema the
+proxy applies; schemathesis's own conformance checks are off), and ``spec_rules`` to the run's
+``meetings_spec.judge.Judge``, which reads the rules a schema cannot state from the spec's
+extensions; each broken one is a failure of its own.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from jsonschema.exceptions import best_match
 from schemathesis.core.failures import CustomFailure, FailureGroup
 
 from contract_tests.ledger import Ledger
 from contract_tests.probes import how_text_changed, shown
+from meetings_spec.contract import Contract
 from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome
-from meetings_spec.rules import Operation, lookup
-from meetings_spec.schemas import SpecValidators
+from meetings_spec.model import Operation, lookup
+from meetings_spec.problems import Part
 
 Check = Callable[[Any, Any, Any], None]
 
 #: Every check the suite adds to schemathesis's own, by name; tests/ holds a broken server that
 #: each of them catches.
 SUITE_CHECKS = (
+    "answer_keeps_the_contract",
     "spec_rules",
     "accepted_with_2xx",
     "refused_without_a_valid_token",
@@ -51,6 +54,45 @@ def exchange_of(op: Operation, case: Any, response: Any, *, documented: bool) ->
         response_body=answer,
         documented=documented,
     )
+
+
+#: How a broken part of the contract is titled in a report (as schemathesis titles its own checks).
+ANSWER_TITLES = {
+    Part.STATUS: "Undocumented HTTP status code",
+    Part.MEDIA_TYPE: "Undocumented Content-Type",
+    Part.MALFORMED: "Response is not JSON",
+    Part.SCHEMA: "Response violates schema",
+}
+
+
+def answer_keeps_the_contract(op: Operation, contract: Contract) -> Check:
+    """The answer's status, media type and body as the run's view declares them, judged by the
+    contract library (one failure per problem, titled as schemathesis titles its own)."""
+
+    def answer_keeps_the_contract(ctx: Any, response: Any, case: Any) -> None:
+        if case.method.upper() != op.method.upper():
+            return  # a method the operation lacks, sent on purpose: schemathesis's unsupported_method judges it
+        checked = contract.check_response(
+            contract.operations[op.operation_id],
+            response.status_code,
+            content_type=header(response, "content-type"),
+            body=response.content,
+            head=case.method.upper() == "HEAD",
+        )
+        if checked.problems:
+            raise FailureGroup(
+                [
+                    CustomFailure(
+                        operation=case.operation.label,
+                        title=ANSWER_TITLES[problem.part],
+                        message=(message := f"{problem.message} (at {problem.field}, got {problem.got})"),
+                        exception=AssertionError(message),
+                    )
+                    for problem in checked.problems
+                ]
+            )
+
+    return answer_keeps_the_contract
 
 
 def spec_rules(op: Operation, judge: Judge, ledger: Ledger, *, documented: bool, seen: list[Any] | None = None) -> Check:
@@ -136,17 +178,24 @@ def answered_as_the_view_allows(what: str, problem: str | None, *, view: str, mu
     return answered_as_the_view_allows
 
 
-def success_problem(op: Operation, validators: SpecValidators, status: int, body: Any) -> str | None:
-    """Why a 2xx answer is not a success the spec describes (None when it is one)."""
-    if str(status) not in op.responses:
-        return f"the spec declares no {status} answer for {op.operation_id}"
-    validator = validators.response_body(op.path, op.method, str(status))
-    if validator is None:
+def success_problem(op: Operation, contract: Contract, response: Any) -> str | None:
+    """Why a 2xx answer is not a success the spec describes (None when it is one): the contract
+    library's judgement of the answer (its status, media type and schema)."""
+    checked = contract.check_response(
+        contract.operations[op.operation_id], response.status_code, content_type=header(response, "content-type"), body=response.content
+    )
+    if not checked.problems:
         return None
-    if body is ABSENT:
-        return "its body is not JSON"
-    error = best_match(validator.iter_errors(body))
-    return None if error is None else f"{error.message} at {error.json_path}"
+    problem = checked.problems[0]
+    return problem.message if problem.field in ("status", "body", "header.Content-Type") else f"{problem.message} at {problem.field}"
+
+
+def header(response: Any, name: str) -> str | None:
+    """A header of a schemathesis answer (lower-case names, lists of values), joined as one."""
+    values = response.headers.get(name.lower())
+    if values is None or isinstance(values, str):
+        return values
+    return ", ".join(values) if values else None
 
 
 def _body_shown(response: Any) -> str:
@@ -154,7 +203,7 @@ def _body_shown(response: Any) -> str:
     return text if len(text) <= 160 else text[:160] + "..."
 
 
-def edge_value_handled(what: str, op: Operation, validators: SpecValidators) -> Check:
+def edge_value_handled(what: str, op: Operation, contract: Contract) -> Check:
     """An integer at an edge of fixed-width arithmetic may be refused (4xx) or taken, but never
     fails the server (5xx), and a success answering it keeps the schema."""
 
@@ -162,19 +211,19 @@ def edge_value_handled(what: str, op: Operation, validators: SpecValidators) -> 
         status = response.status_code
         if status >= 500:
             raise AssertionError(f"{what} was answered {status}: expected a 4xx refusal or a 2xx success, never a server error")
-        if 200 <= status < 300 and (problem := success_problem(op, validators, status, _json(response))):
+        if 200 <= status < 300 and (problem := success_problem(op, contract, response)):
             raise AssertionError(f"{what} was answered {status} with a body that breaks the schema ({problem}): expected a 4xx refusal, or a success the spec describes")
 
     return edge_value_handled
 
 
-def no_error_dressed_as_success(what: str, op: Operation, validators: SpecValidators) -> Check:
+def no_error_dressed_as_success(what: str, op: Operation, contract: Contract) -> Check:
     """A request naming something that does not exist is refused with a 4xx, or served as the
     success the spec describes; an error envelope under a 2xx status is neither."""
 
     def no_error_dressed_as_success(ctx: Any, response: Any, case: Any) -> None:
         status = response.status_code
-        if 200 <= status < 300 and (problem := success_problem(op, validators, status, _json(response))):
+        if 200 <= status < 300 and (problem := success_problem(op, contract, response)):
             raise AssertionError(
                 f"{what} was answered {status}, but not with a success the spec describes ({problem}): "
                 f"an error must come with a 4xx status, not dressed as a {status}; got {_body_shown(response)}"

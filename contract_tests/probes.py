@@ -13,7 +13,7 @@ import json
 import unicodedata
 from typing import Any
 
-from meetings_spec.rules import Operation, RequestField
+from meetings_spec.model import Operation, RequestField
 
 
 def _long(length: int) -> str:

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 from hypothesis import strategies as st
 
 from meetings_spec.judge import link_target
-from meetings_spec.rules import Operation, lookup
+from meetings_spec.model import Operation, lookup
 
 _ABSENT = object()
 

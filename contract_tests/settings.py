@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from contract_tests.redaction import PLACEHOLDER, Redactor
 from meetings_spec.hosts import origin, production_server
-from meetings_spec.rules import scenario_attribute
+from meetings_spec.model import scenario_attribute
 
 TOKEN_ENV = "WATERRAI_API_TOKEN"
 SCENARIO_ENV = "WATERRAI_SCENARIO_ID"

@@ -23,7 +23,7 @@ from contract_tests.checks import answered_as_the_view_allows, edge_value_handle
 from contract_tests.probes import EDGE_CREATES, INTEGER_EDGES, integer_fields, integer_path_parameters, path_id_edges
 from contract_tests.requests_from_docs import documented_path_parameters, minimal
 from contract_tests.target import current
-from meetings_spec.rules import Operation
+from meetings_spec.model import Operation
 
 RUN = current()
 _created: list[str] = []  # the edge requests that created something, this run
@@ -45,7 +45,7 @@ def _checks(op: Operation, what: str, problem: str | None) -> list[Any]:
     """No 5xx, no success breaking the schema; past the view's limits, a refusal (what the view
     allows need not be accepted: an edge id may name nothing, an edge duration may be too long)."""
     return [
-        edge_value_handled(what, op, RUN.validators),
+        edge_value_handled(what, op, RUN.contract),
         answered_as_the_view_allows(what, problem, view=RUN.settings.mode, must_accept=False),
     ]
 

@@ -19,7 +19,7 @@ import pytest
 from contract_tests.calls import ContractBroken, documented_case, send
 from contract_tests.requests_from_docs import docs_example, minimal
 from contract_tests.target import current
-from meetings_spec.rules import Operation, RequestField
+from meetings_spec.model import Operation, RequestField
 
 RUN = current()
 

@@ -22,7 +22,7 @@ import pytest
 from contract_tests.calls import documented_case, send
 from contract_tests.requests_from_docs import docs_example
 from contract_tests.target import current
-from meetings_spec.rules import Operation
+from meetings_spec.model import Operation
 
 RUN = current()
 SCENARIO = RUN.settings.scenario_id

@@ -22,7 +22,7 @@ from contract_tests.calls import documented_case, send
 from contract_tests.requests_from_docs import docs_example, documented_bodies
 from contract_tests.target import current
 from meetings_spec.judge import Finding, Outcome, link_target
-from meetings_spec.rules import lookup
+from meetings_spec.model import lookup
 
 RUN = current()
 SCENARIO = RUN.settings.scenario_id

@@ -23,7 +23,7 @@ from contract_tests.probes import TEXT_PROBES, echoed_text_fields
 from contract_tests.requests_from_docs import minimal
 from contract_tests.target import current
 from meetings_spec.judge import link_target
-from meetings_spec.rules import Operation, lookup
+from meetings_spec.model import Operation, lookup
 
 RUN = current()
 CASES = [

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from meetings_spec.rules import Operation, RequestField
+from meetings_spec.model import Operation, RequestField
 
 #: The header every recorded request carries instead of a real token.
 AUTH_PLACEHOLDER = "Bearer YOUR_API_TOKEN"

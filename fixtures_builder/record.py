@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from meetings_spec import View, contract_view, load_spec
-from meetings_spec.rules import operations
-from meetings_spec.schemas import SpecValidators
+from meetings_spec.model import operations
+from meetings_spec.contract import Contract, OperationContract
 from fixtures_builder.cases import Case, Step, cases_for
 from mock_server import create_app
 
@@ -35,12 +35,11 @@ def all_cases(spec: dict[str, Any]) -> list[Case]:
 def record_all(spec_path: str | Path | None = None) -> list[dict[str, Any]]:
     """Every case's exchange, validated; raises ``FixtureError`` naming the first bad one."""
     spec = load_spec(spec_path)
-    validators = SpecValidators(contract_view(spec, View.STRICT))
-    ops = operations(validators.spec)
+    contract = Contract(spec, View.STRICT)
     exchanges = []
     for case in all_cases(spec):
         exchange = _record(case, spec_path)
-        _validate(case, exchange, validators, ops[case.operation_id])
+        _validate(case, exchange, contract, contract.operations[case.operation_id])
         exchanges.append(exchange)
     return exchanges
 
@@ -76,21 +75,21 @@ def _send(client: Any, step: Step) -> Any:
     return client.open(step.path, method=step.method, headers=step.headers, data=data)
 
 
-def _validate(case: Case, exchange: dict[str, Any], validators: SpecValidators, op: Any) -> None:
+def _validate(case: Case, exchange: dict[str, Any], contract: Contract, op: OperationContract) -> None:
+    """The exchange as the strict view's contract judges it: the kit's one validator stack."""
     where = f"fixture {case.operation_id}/{case.name}"
     status = str(exchange["response"]["status"])
-    if status not in op.responses:
+    if status not in op.model.responses:
         raise FixtureError(f"{where}: the mock answered {status}, which the spec does not declare for {op.operation_id}")
-    body_validator = validators.response_body(op.path, op.method, status)
-    if body_validator is not None:
-        errors = [f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message[:200]}" for e in body_validator.iter_errors(exchange["response"]["body"])]
-        if errors:
-            raise FixtureError(f"{where}: the response does not match the spec: {errors}")
+    answer = contract.check_response(op, int(status), content_type="application/json", body=json.dumps(exchange["response"]["body"]).encode())
+    if answer.problems:
+        errors = [f"{problem.field}: {problem.message[:200]}" for problem in answer.problems]
+        raise FixtureError(f"{where}: the response does not match the spec: {errors}")
     request = exchange["request"]
-    if "body" in request and op.request_schema is not None:
-        valid = validators.request_body(op.path, op.method).is_valid(request["body"])
+    if "body" in request and op.body_validator is not None:
+        valid = op.body_validator.is_valid(request["body"])
         if valid != (case.broken != "body"):
             raise FixtureError(f"{where}: its request body is {'valid' if valid else 'invalid'} against the spec, but the case says otherwise")
-    expected = op.success_status if case.status is None else str(case.status)
+    expected = op.model.success_status if case.status is None else str(case.status)
     if status != expected:
         raise FixtureError(f"{where}: the mock answered {status}, where the case expects {expected}")

@@ -19,15 +19,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
 from fixtures_builder.har import MAIN, har_files, own_file, replayed_by, request_text
+from meetings_spec.files import dump
 
 
 #: The line of the README template that the table of shared requests replaces.
 SHARED_REQUESTS = "<!-- shared requests -->"
-
-
-def dump(value: Any) -> str:
-    """Stable JSON text: two-space indent, keys in recorded order, UTF-8, final newline."""
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def fixture_path(exchange: dict[str, Any]) -> str:
@@ -249,7 +245,3 @@ def _remove_if_empty(folder: Path) -> None:
         pass  # not empty (a user's file, say): it stays
 
 
-def differences(files: dict[str, str], target: Path) -> list[str]:
-    """The files a write into ``target`` would create, change or remove (``FolderRefused`` if it
-    would refuse): what ``--check`` reports."""
-    return plan(files, target).changes

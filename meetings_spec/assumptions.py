@@ -5,7 +5,6 @@ Run ``python -m meetings_spec.assumptions`` to print the README section.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator
 
 from meetings_spec.loader import load_spec
@@ -40,12 +39,6 @@ def readme_section(spec: dict[str, Any] | None = None) -> str:
     spec = load_spec() if spec is None else spec
     lines = [f"- `{label(pointer, spec)}`: {reason}" for pointer, reason in iter_assumptions(spec)]
     return "\n".join([README_BEGIN, *lines, README_END])
-
-
-def readme_block(readme_text: str) -> str | None:
-    """The generated block as README.md has it now, or None if its markers are missing."""
-    match = re.search(re.escape(README_BEGIN) + r".*?" + re.escape(README_END), readme_text, re.S)
-    return match.group(0) if match else None
 
 
 if __name__ == "__main__":

@@ -1,10 +1,18 @@
-"""Files the kit writes (reports, summaries, releases, benchmark results) appear whole or not at all."""
+"""Files the kit writes (reports, summaries, fixtures, recordings, releases, benchmark results)
+appear whole or not at all, and its JSON files all read alike."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
+
+
+def dump(value: Any) -> str:
+    """Stable JSON text: two-space indent, keys in recorded order, UTF-8, final newline."""
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_atomically(path: str | os.PathLike[str], data: str | bytes, *, replace: bool = True) -> None:

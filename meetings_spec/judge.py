@@ -23,7 +23,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from meetings_spec.nulls import nulls_in, read_as_omitted
-from meetings_spec.rules import Operation, RequestField, lookup, operations
+from meetings_spec.model import Operation, RequestField, lookup, operations
 
 #: What an exchange holds where a body was not sent or is not JSON.
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()

@@ -85,6 +85,14 @@ def cut_pattern(token: str, shortest: int) -> str:
     return pattern
 
 
+_CREDENTIAL_NAME = re.compile(r"authorization|cookie|api[-_]?key|token|secret|session|password|passwd|credential|signature", re.IGNORECASE)
+
+
+def is_credential(name: str) -> bool:
+    """Whether a header or field of this name holds a credential (its value is never shown)."""
+    return bool(_CREDENTIAL_NAME.search(name))
+
+
 class Redactor:
     """Replace secrets in text: long ones everywhere, every one after ``Bearer``; and what is
     left of one where the output was cut short."""

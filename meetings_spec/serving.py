@@ -19,6 +19,14 @@ import socket
 BACKPRESSURE = 1024
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now, as the system picks one (a server started on it a
+    moment later may lose a race to another program: fine for tests and the bench)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def unavailable(host: str, port: int) -> str | None:
     """Why a server cannot listen on ``host:port`` alone, in words; None when it can (or for
     port 0, which the system picks). The probe is closed at once: a race with another program

@@ -21,10 +21,11 @@ from urllib.parse import urlencode
 
 import orjson
 
-from meetings_spec.rules import lookup
+from meetings_spec.model import lookup
 from mock_server.answer import assemble, echoes, place
 from mock_server.compiled import CompiledOperation, CompiledSpec, relative
-from mock_server.errors import ApiError, Problem
+from meetings_spec.problems import Problem
+from mock_server.errors import ApiError
 from mock_server.journal import Journal
 from mock_server.state import InsufficientMinutes, NewMeeting, Seed, State, Wanted
 
@@ -45,6 +46,7 @@ class MockContext:
     rng: random.Random
     signing_key: bytes
     journal: Journal | None = None
+    reads: ReadCache = dataclasses.field(default_factory=lambda: ReadCache())
 
     scenarios: dict[int, dict[str, Any]] = dataclasses.field(init=False)  # by id, from the seed: fixed for the server's life
 
@@ -72,27 +74,26 @@ class MockContext:
         return last
 
 
-Answer = tuple[int, Any]
-Act = Callable[[MockContext, CompiledOperation, Any, Mapping[str, Any]], Answer]
+ActResult = tuple[int, bytes]  # the status and the JSON text of an answer
+Act = Callable[[MockContext, CompiledOperation, Any, Mapping[str, Any]], ActResult]
 
 
 def apply_defaults(op: CompiledOperation, body: Mapping[str, Any], scenario: Mapping[str, Any]) -> dict[str, Any]:
     """The request as the API understands it: every omitted field given the value the spec says."""
-    effective = dict(body)
-    for field in op.fields:
-        name = field.name
-        if name in effective:
-            value = effective[name]
-            if field.integer and isinstance(value, float) and value.is_integer():
-                effective[name] = int(value)  # 5.0 is an integer to JSON Schema: answer it as 5
-        elif field.has_default:
-            effective[name] = field.default
-        elif field.default_from:
+    effective = {**op.defaults, **body}
+    for name in op.integers:
+        value = effective.get(name)
+        if type(value) is float and value.is_integer():
+            effective[name] = int(value)  # 5.0 is an integer to JSON Schema: answer it as 5
+    for field in op.made_defaults:
+        if field.name in body:
+            continue
+        if field.default_from:
             parts = [str(body[part]) for part in field.default_from if body.get(part)]
-            effective[name] = " ".join(parts) if parts else field.default_otherwise
-        elif field.scenario_default:
-            _, attribute, otherwise = field.scenario_default
-            effective[name] = scenario.get(attribute) or otherwise
+            effective[field.name] = " ".join(parts) if parts else field.default_otherwise
+        else:
+            _, attribute, otherwise = field.scenario_default  # type: ignore[misc]
+            effective[field.name] = scenario.get(attribute) or otherwise
     return effective
 
 
@@ -158,7 +159,7 @@ def _wanted(ctx: MockContext, op: CompiledOperation, body: Mapping[str, Any]) ->
     return Wanted(body.get(key_field), fields, identity)
 
 
-def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
     """A create (both of the docs' creates): spend the meeting's minutes, store it, answer it.
 
     What it answers is laid out by the spec: echoed request values and defaults (``x-echo``),
@@ -217,7 +218,7 @@ def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[s
             answer = assemble(op, made)
             return NewMeeting(lookup(answer, places["meeting"]), now, answer)
 
-    return int(op.spec.success_status), _charge(ctx, minutes, wanted, build)
+    return int(op.spec.success_status), orjson.dumps(_charge(ctx, minutes, wanted, build))
 
 
 def _lend(op: CompiledOperation, body: Mapping[str, Any], reused: Mapping[str, Any], scenario: Mapping[str, Any]) -> dict[str, Any]:
@@ -235,22 +236,54 @@ def _lend(op: CompiledOperation, body: Mapping[str, Any], reused: Mapping[str, A
     return echoes(op, apply_defaults(op, {**body, **lent}, scenario)) if lent else {}
 
 
-def read(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
-    """A read of a meeting (``GET /meetings/{id}``): what was created, in the read's envelope, or 404."""
+def read(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
+    """A read of a meeting (``GET /meetings/{id}``): what was created, in the read's envelope, or 404.
+    A meeting never changes once written, so its answer is rendered once per worker and kept
+    while the state's generation says no meeting was taken away (``ReadCache``)."""
     (name, value), = params.items()
-    found = ctx.state.meeting(value)
-    if found is None:
-        raise ApiError(404, "meeting_not_found", f"There is no meeting with id {value}.")
-    document, updated_at = found
-    places = ctx.compiled.answers
-    meeting = {**orjson.loads(document), relative(places["updated_at"], places["meeting"]): updated_at}
-    return int(op.spec.success_status), assemble(op, {places["meeting"]: meeting})
+    generation = ctx.state.generation()
+    answer = ctx.reads.get(generation, value)
+    if answer is None:
+        found = ctx.state.meeting(value)
+        if found is None:
+            raise ApiError(404, "meeting_not_found", f"There is no meeting with id {value}.")
+        document, updated_at = found
+        places = ctx.compiled.answers
+        meeting = {**orjson.loads(document), relative(places["updated_at"], places["meeting"]): updated_at}
+        answer = orjson.dumps(assemble(op, {places["meeting"]: meeting}))
+        ctx.reads.put(generation, value, answer)
+    return int(op.spec.success_status), answer
 
 
-def documented_example(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> Answer:
+class ReadCache:
+    """Rendered answers of reads by id, in one worker, valid for one generation of the state:
+    a meeting is never changed once written, only taken away (a reset, a prune), and each of
+    those moves the generation on. Bounded: past ``limit`` answers it starts afresh."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._generation = -1
+        self._answers: dict[Any, bytes] = {}
+
+    def get(self, generation: int, key: Any) -> bytes | None:
+        if generation != self._generation:
+            self._answers.clear()
+            self._generation = generation
+            return None
+        return self._answers.get(key)
+
+    def put(self, generation: int, key: Any, answer: bytes) -> None:
+        if generation != self._generation:
+            return
+        if len(self._answers) >= self.limit:
+            self._answers.clear()
+        self._answers[key] = answer
+
+
+def documented_example(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
     """For an operation the docs give no behaviour: its first success example, verbatim."""
     examples = op.spec.examples(op.spec.success_status)
-    return int(op.spec.success_status), next(iter(examples.values()), None)
+    return int(op.spec.success_status), orjson.dumps(next(iter(examples.values()), None))
 
 
 #: What each of the docs' operations does; an operation not listed answers its documented example.

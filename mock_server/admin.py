@@ -7,7 +7,9 @@ from flask import Blueprint, Flask, Response, request
 
 from mock_server.act import MockContext
 from mock_server.chaos import FAULTS, MAX_DELAY_MS, SettingError, SharedSettings
-from mock_server.errors import ApiError, Problem, json_response
+from meetings_spec.problems import Problem
+from mock_server.errors import ApiError
+from mock_server.flask_app import json_response
 from mock_server.request_log import ADMIN_PREFIX
 
 

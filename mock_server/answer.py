@@ -15,7 +15,7 @@ from mock_server.compiled import CompiledOperation
 
 def echoes(op: CompiledOperation, effective_request: Mapping[str, Any]) -> dict[str, Any]:
     """Request values the spec says come back in the answer (``x-echo``), by pointer."""
-    return {field.echo: effective_request[field.name] for field in op.fields if field.echo and field.name in effective_request}
+    return {pointer: effective_request[name] for name, pointer in op.echoed if name in effective_request}
 
 
 def assemble(op: CompiledOperation, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,13 +1,12 @@
-"""The mock's Flask app factory: one request path, route -> validate -> negotiate -> act -> answer.
+"""The mock's Flask app factory: one core, one routing table, two lanes.
 
-Requests to the API's paths are answered by a lane in front of Flask, through one ``Front``
-(``front``): one routing table built from the spec, CORS, delays and faults, and the pipeline
-(``pipeline.serve``: each request checked by validators compiled once here, a canned answer
-when ``Prefer`` asks for one, otherwise the operation's act). In embedded use that lane is
-WSGI middleware (``wsgi_lane``); ``waterrai-mock`` serves the same front over RSGI
-(``rsgi_lane``). Flask serves the rest: the docs page and the spec (``docs``), the admin
-routes under ``/__mock/`` (``admin``), and JSON 404s. Everything, errors included, answers JSON
-except the docs page.
+``create_app`` builds the ``Core`` (``core``: one routing table holding the spec's operations
+and this app's own routes, CORS, delays and faults, and route -> validate -> negotiate -> act ->
+answer for each operation), and a Flask app whose ``wsgi_app`` is the WSGI lane in front of that
+core (``wsgi_lane``): embedded use and Flask's test client go through it, and ``waterrai-mock``
+serves the same core over RSGI (``rsgi_lane``). Flask's own routes are the docs page and the
+spec (``docs``) and the admin routes under ``/__mock/`` (``admin``); the core hands them to
+Flask already routed. Everything, errors included, answers JSON except the docs page.
 """
 
 from __future__ import annotations
@@ -31,11 +30,11 @@ from mock_server.act import MockContext
 from mock_server.admin import register_admin
 from mock_server.chaos import Settings, SharedSettings
 from mock_server.compiled import compile_spec
+from mock_server.core import CORS_HEADERS, Core
 from mock_server.docs import register_docs
-from mock_server.errors import register_error_handlers
-from mock_server.front import CORS_HEADERS, Front
+from mock_server.flask_app import MockFlask, register_error_handlers
 from mock_server.journal import Journal
-from mock_server.request_log import LineWriter, RequestLog, configure_access_log, to_logging
+from mock_server.request_log import AccessLog, LineWriter, configure_access_log, to_logging
 from mock_server.state import Limits, State
 from mock_server.wsgi_lane import WsgiLane
 
@@ -87,7 +86,7 @@ def create_app(
         journal=Journal(state) if journal else None,
     )
 
-    app = Flask("mock_server")
+    app = MockFlask("mock_server", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = compiled.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["waterrai_mock"] = ctx
@@ -95,8 +94,6 @@ def create_app(
     if settings is not None or settings_path is None:  # workers read what their parent stored
         shared.store(settings or Settings())
     cors = {"origins": cors_origins, "allow_headers": CORS_HEADERS, "max_age": 600}
-    front = Front(ctx, token, cors_options=get_cors_options(app, cors), settings=shared)
-    app.extensions["waterrai_front"] = front
     register_docs(app, ctx)
     register_admin(app, ctx, shared)
     register_error_handlers(app)
@@ -107,10 +104,18 @@ def create_app(
     elif access_log:
         configure_access_log()
         write = to_logging
-    app.wsgi_app = WsgiLane(app.wsgi_app, front)  # type: ignore[method-assign]
-    log = RequestLog(app.wsgi_app, ctx.journal, write=write)
-    app.extensions["waterrai_log"] = log
-    app.wsgi_app = log  # type: ignore[method-assign]
+    core = Core(
+        ctx,
+        compiled.contract,
+        token,
+        flask=app.wsgi_app,
+        flask_rules=list(app.url_map.iter_rules()),
+        cors_options=get_cors_options(app, cors),
+        settings=shared,
+        log=AccessLog(ctx.journal, write=write),
+    )
+    app.extensions["waterrai_core"] = core
+    app.wsgi_app = WsgiLane(core)  # type: ignore[method-assign]
     return app
 
 

@@ -175,7 +175,7 @@ class SharedSettings:
     ``current`` reads an 8-byte counter per call and parses the JSON only when it moved.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, initial: Settings | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = None if path is None else Path(path)
         if self.path is None:
             self._map = mmap.mmap(-1, _SIZE)  # shared with processes forked from here
@@ -186,8 +186,6 @@ class SharedSettings:
                 self._map = mmap.mmap(file.fileno(), _SIZE)
         self._seen = -1
         self._settings = Settings()
-        if initial is not None:
-            self.store(initial)
 
     def close(self) -> None:
         """Unmap the page (and close the descriptor mmap keeps of its file); ``current`` and

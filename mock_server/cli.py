@@ -144,7 +144,7 @@ def _serve(args: argparse.Namespace, temporary: Path) -> int:
     # the workers open their own; the parent keeps no descriptor of the state, nor of the settings
     # (waiting for the garbage collector to free the app would leave them open, or not, by chance)
     prepared_state.close()
-    prepared.extensions["waterrai_front"].settings.close()
+    prepared.extensions["waterrai_core"].settings.close()
     del prepared, prepared_state
     os.environ[SETTINGS_ENV] = json.dumps(settings)
     token = args.token or os.environ.get(TOKEN_ENV)

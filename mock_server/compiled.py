@@ -1,29 +1,24 @@
 """The spec, read and compiled once per process into what the mock needs to serve requests.
 
-Nothing here names a field: routes, validators, defaults, examples, the response layout and the
-seed all come from ``openapi/meetings.yaml`` (its strict view, since the mock is the server that
-honours every assumption).
+Nothing here names a field: defaults, examples, the response layout and the seed all come from
+``openapi/meetings.yaml``, and the validators from the contract library (``meetings_spec.contract``)
+of its strict view, since the mock is the server that honours every assumption.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import jsonschema_rs
-from jsonschema.exceptions import best_match
-
-from meetings_spec import SpecError, View, contract_view, load_spec
+from meetings_spec import SpecError, View, load_spec
+from meetings_spec.contract import Contract, OperationContract, schema_problems
 from meetings_spec.loader import SPEC_PATH, default_spec_path
 from meetings_spec.places import lines_of, pointer_of
-from meetings_spec.refs import JSON, SPEC_URI, RefResolver, escape_segment, request_body_pointer, response_body_pointer
-from meetings_spec.rules import Operation, RequestField, lookup, operations
-from meetings_spec.schemas import SpecValidators
-from meetings_spec.unusable import reading
-from meetings_spec.views import iter_operations
+from meetings_spec.refs import JSON, escape_segment
+from meetings_spec.model import Operation, RequestField, lookup
 from meetings_spec.shapes import properties
+from meetings_spec.unusable import reading
 from mock_server.state import Limits, Seed
 
 
@@ -59,17 +54,21 @@ class FieldPlan:
 
 @dataclass
 class CompiledOperation:
-    """One operation with its validators compiled and its response layout read."""
+    """One operation with its contract (validators) and its response layout read."""
 
     spec: Operation
-    body_validator: jsonschema_rs.Validator | None
-    parameter_validator: jsonschema_rs.Validator | None
-    parameter_types: dict[str, Any]
-    needs_bearer: bool
+    contract: OperationContract
     initial_values: list[tuple[str, Any]] = field(default_factory=list)
     consts: list[tuple[str, Any]] = field(default_factory=list)
     layout: list[tuple[str, str, Any]] = field(default_factory=list)  # (pointer, name, children or None)
     fields: list[FieldPlan] = field(default_factory=list)
+    #: Read out of ``fields`` for ``act.apply_defaults``: the plain defaults, the integer fields
+    #: and the fields whose default is made from others (``x-default-from``, the scenario).
+    defaults: dict[str, Any] = field(default_factory=dict)
+    integers: tuple[str, ...] = ()
+    made_defaults: tuple[FieldPlan, ...] = ()
+    #: The request fields that come back in the answer (``x-echo``): (name, pointer).
+    echoed: tuple[tuple[str, str], ...] = ()
     #: The success body's objects, pointer to their properties' names in schema order.
     objects: dict[str, list[str]] = field(default_factory=dict)
     #: Where the answer carries the id a link reads the created resource back by (x links).
@@ -84,6 +83,11 @@ class CompiledOperation:
     #: and URLs, the balance left), in the order ``act`` fills them.
     assigned: list[str] = field(default_factory=list)
 
+    @property
+    def reads_body(self) -> bool:
+        """Whether the operation takes a request body (the lanes read it only then)."""
+        return self.contract.body_validator is not None
+
 
 @dataclass
 class CompiledSpec:
@@ -91,6 +95,7 @@ class CompiledSpec:
 
     path: Path
     document: dict[str, Any]
+    contract: Contract
     operations: dict[str, CompiledOperation]
     mock: dict[str, Any]
     seed: Seed
@@ -118,9 +123,12 @@ def _compile(raw: dict[str, Any], path: Path) -> CompiledSpec:
     mock = raw.get("x-mock")
     if not isinstance(mock, dict):
         raise SpecError(_no_x_mock(), pointer="/x-mock")
-    with reading(raw, "", "its strict view"):
-        document = contract_view(raw, View.STRICT)
-    compiled = compile_operations(document)
+    contract = Contract(raw, View.STRICT)
+    document = contract.document
+    compiled = {}
+    for operation_id, op in contract.operations.items():
+        with reading(document, pointer_of("paths", op.model.path, op.model.method), f"{op.model.method.upper()} {op.model.path}"):
+            compiled[operation_id] = _compile_operation(op)
     limits = mock.get("limits", {})
     answers = dict(mock.get("answers", {}))
     missing = {"meeting", "created_at", "updated_at"} - set(answers)
@@ -133,12 +141,13 @@ def _compile(raw: dict[str, Any], path: Path) -> CompiledSpec:
         wanted = [op.id_pointer, answers.get("room_token"), *urls, *op.balance_pointers]
         op.assigned = [pointer for pointer in wanted if pointer in laid_out]
     with reading(document, "/components/examples", "the seed's examples"):
-        check_seed_examples(raw, document)
+        check_seed_examples(raw, contract)
     with reading(raw, "/x-mock", "x-mock"):
         seed = _seed(mock, raw, answers, reused)
     return CompiledSpec(
         path=path,
         document=document,
+        contract=contract,
         operations=compiled,
         mock=mock,
         seed=seed,
@@ -168,28 +177,7 @@ def _no_x_mock() -> str:
     )
 
 
-def compile_operations(document: dict[str, Any]) -> dict[str, CompiledOperation]:
-    """Every operation of one view of the spec, compiled: the mock serves the strict view; a
-    validation proxy holds traffic to the lenient one with the same request checks."""
-    with reading(document, "/paths", "its operations"):
-        for path, method, operation in iter_operations(document):
-            if not isinstance(operation, dict) or not isinstance(operation.get("operationId"), str):
-                raise SpecError("an operation needs an operationId (the kit names each operation by it)", pointer=pointer_of("paths", path, method))
-        found = operations(document)
-        registry = jsonschema_rs.Registry([(SPEC_URI, document)])
-        bearer_schemes = {
-            name
-            for name, scheme in document.get("components", {}).get("securitySchemes", {}).items()
-            if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
-        }
-    compiled = {}
-    for operation_id, op in found.items():
-        with reading(document, pointer_of("paths", op.path, op.method), f"{op.method.upper()} {op.path}"):
-            compiled[operation_id] = _compile_operation(op, registry, bearer_schemes, document)
-    return compiled
-
-
-def check_seed_examples(raw: dict[str, Any], view: dict[str, Any]) -> None:
+def check_seed_examples(raw: dict[str, Any], contract: Contract) -> None:
     """Each example ``x-mock.seed_examples`` plants must exist and keep the schema of every body
     that shows it (the strict view's, which the mock honours): seed data that breaks its schema
     is named as such (which example, which field, which rule), before it reaches the state."""
@@ -197,8 +185,7 @@ def check_seed_examples(raw: dict[str, Any], view: dict[str, Any]) -> None:
     examples = raw.get("components", {}).get("examples", {})
     if not isinstance(seed_examples, dict) or not all(isinstance(v, list) for v in seed_examples.values()):
         raise SpecError("x-mock.seed_examples must give lists of example names (meetings: [...], end_users: [...])", pointer="/x-mock/seed_examples")
-    shown = _bodies_showing_examples(view)
-    validators = SpecValidators(view)
+    shown = _bodies_showing_examples(contract)
     for kind, names in seed_examples.items():
         for index, name in enumerate(names):
             here = pointer_of("x-mock", "seed_examples", kind, index)
@@ -211,41 +198,39 @@ def check_seed_examples(raw: dict[str, Any], view: dict[str, Any]) -> None:
                     pointer=here,
                 )
             value = examples[name]["value"]
-            for schema_pointer, body in shown[name]:
-                error = best_match(validators.at(schema_pointer).iter_errors(value))
-                if error is None:
+            for validator, body in shown[name]:
+                problems = schema_problems(validator, value, "", limit=1)
+                if not problems:
                     continue
-                path = list(error.absolute_path)
-                field = ".".join(str(part) for part in path) or "its value"
+                problem = problems[0]
+                path = problem.field.lstrip(".").split(".") if problem.field else []
                 raise SpecError(
                     f"seed data breaks its schema: example {name} (planted by x-mock.seed_examples.{kind}) as the body of {body}: "
-                    f"{field} = {json.dumps(error.instance, ensure_ascii=False)[:80]} breaks the rule {error.validator!r} "
-                    f"({error.message[:160]})",
+                    f"{'.'.join(path) or 'its value'} = {problem.got} breaks the rule {problem.rule!r} ({problem.message[:160]})",
                     pointer=pointer_of("components", "examples", name, "value", *path),
                 )
 
 
-def _bodies_showing_examples(view: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
-    """Each example of ``components/examples`` a JSON body refers to: the body's schema pointer
-    and what the body is (``GET /meetings/{id} 200``)."""
-    refs = RefResolver(view)
-    shown: dict[str, list[tuple[str, str]]] = {}
+def _bodies_showing_examples(contract: Contract) -> dict[str, list[tuple[Any, str]]]:
+    """Each example of ``components/examples`` a JSON body refers to: the validator of the body
+    (the contract's) and what the body is (``GET /meetings/{id} 200``)."""
+    shown: dict[str, list[tuple[Any, str]]] = {}
     prefix = "#/components/examples/"
-    for path, method, operation in iter_operations(view):
+    for op in contract.operations.values():
+        model, label = op.model, f"{op.model.method.upper()} {op.model.path}"
         bodies = []
-        if "requestBody" in operation:
-            media = refs.deref(operation["requestBody"]).get("content", {}).get(JSON)
-            if media is not None:
-                bodies.append((media, lambda: request_body_pointer(refs, path, method), f"{method.upper()} {path} request"))
-        for status, response in operation.get("responses", {}).items():
-            media = refs.deref(response).get("content", {}).get(JSON)
-            if media is not None:
-                bodies.append((media, lambda status=status: response_body_pointer(refs, path, method, status), f"{method.upper()} {path} {status}"))
-        for media, schema_pointer, body in bodies:
+        if model.request_schema is not None:
+            media = model.refs.deref(model.definition["requestBody"]).get("content", {}).get(JSON)
+            bodies.append((media, op.body_validator, f"{label} request"))
+        for status, response in model.responses.items():
+            bodies.append((response.get("content", {}).get(JSON), op.answer_validators.get(status), f"{label} {status}"))
+        for media, validator, body in bodies:
+            if media is None or validator is None:
+                continue
             for example in media.get("examples", {}).values():
                 ref = example.get("$ref") if isinstance(example, dict) else None
                 if isinstance(ref, str) and ref.startswith(prefix):
-                    shown.setdefault(ref[len(prefix):].replace("~1", "/").replace("~0", "~"), []).append((schema_pointer(), body))
+                    shown.setdefault(ref[len(prefix):].replace("~1", "/").replace("~0", "~"), []).append((validator, body))
     return shown
 
 
@@ -258,39 +243,22 @@ def _limit(limits: dict[str, Any], name: str) -> int:
     return value
 
 
-def _compile_operation(
-    op: Operation, registry: jsonschema_rs.Registry, bearer_schemes: set[str], document: dict[str, Any]
-) -> CompiledOperation:
-    body_validator = None
-    if op.request_schema is not None:
-        pointer = request_body_pointer(op.refs, op.path, op.method)
-        body_validator = jsonschema_rs.validator_for({"$ref": f"{SPEC_URI}#{pointer}"}, registry=registry)
-    parameter_validator = None
-    parameter_types: dict[str, Any] = {}
-    path_parameters = [p for p in op.parameters if p.get("in") == "path"]
-    if path_parameters:
-        schema = {
-            "type": "object",
-            "properties": {p["name"]: p.get("schema", {}) for p in path_parameters},
-            "required": [p["name"] for p in path_parameters if p.get("required")],
-        }
-        parameter_validator = jsonschema_rs.validator_for(schema, registry=registry)
-        parameter_types = {p["name"]: p.get("schema", {}).get("type") for p in path_parameters}
-    security = op.definition.get("security", document.get("security", []))
-    needs_bearer = any(name in bearer_schemes for requirement in security for name in requirement)
+def _compile_operation(contract: OperationContract) -> CompiledOperation:
+    op = contract.model
     response_schema = op.response_schema(op.success_status)
     layout = _layout(response_schema, op) if response_schema else []
     reuses = next(((f.name, *f.reuses) for f in op.request_fields.values() if f.reuses), None)
     return CompiledOperation(
         spec=op,
-        body_validator=body_validator,
-        parameter_validator=parameter_validator,
-        parameter_types=parameter_types,
-        needs_bearer=needs_bearer,
+        contract=contract,
         initial_values=op.success_rule("x-initial-value"),
         consts=op.success_rule("const"),
         layout=layout,
-        fields=[FieldPlan.of(f) for f in op.request_fields.values()],
+        fields=(plans := [FieldPlan.of(f) for f in op.request_fields.values()]),
+        defaults={plan.name: plan.default for plan in plans if plan.has_default},
+        integers=tuple(plan.name for plan in plans if plan.integer),
+        made_defaults=tuple(plan for plan in plans if not plan.has_default and (plan.default_from or plan.scenario_default)),
+        echoed=tuple((plan.name, plan.echo) for plan in plans if plan.echo),
         objects=dict(_objects(layout)),
         id_pointer=next(
             (expr.split("#", 1)[1] for link in op.links.values() for expr in link.get("parameters", {}).values() if "#" in str(expr)),

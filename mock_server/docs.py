@@ -26,7 +26,9 @@ from flask import Blueprint, Flask, Response, current_app, redirect, render_temp
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.assumptions import iter_assumptions, label
 from mock_server.act import MockContext
-from mock_server.errors import ApiError, Problem, json_response
+from meetings_spec.problems import Problem
+from mock_server.errors import ApiError
+from mock_server.flask_app import json_response
 from mock_server.request_log import ADMIN_PREFIX
 
 #: Swagger UI's files the page loads, as the ``flask-swagger-ui`` package ships them.

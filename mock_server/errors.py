@@ -1,56 +1,29 @@
-"""Errors as the mock answers them: a 4xx with a JSON body naming the field and the rule.
+"""Refusals as the mock answers them: a status and a JSON body naming the code, a message and,
+for bad input, each field and the rule it broke (the spec's ``Error`` shape).
 
-Every failure, whether the mock's own (``ApiError``) or Werkzeug's (unknown path, wrong method,
-body too large), ends up in the spec's ``Error`` shape; nothing ever answers with HTML.
+``ApiError`` is what the act stage, the admin routes and the docs raise; ``refusal`` turns the
+problems the contract library found in a request into the mock's answer. Nothing here knows
+Flask: the core renders these, and the Flask app's handlers do for its own routes.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-from flask import Flask, Response
-from werkzeug.exceptions import HTTPException
+from meetings_spec.problems import Part, Problem, clip
 
 log = logging.getLogger("mock_server")
 
-#: Werkzeug's errors, in the mock's vocabulary.
-_HTTP_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
+#: The mock's answer to a request whose problems are of this part (the spec's assumptions).
+_REFUSALS = {
+    Part.SECURITY: (401, "unauthorized", 'Send an Authorization header of the form "Bearer <token>".'),
+    Part.MEDIA_TYPE: (415, "unsupported_media_type", 'Send the body as JSON with "Content-Type: application/json".'),
+    Part.MALFORMED: (400, "malformed_json", ""),  # the problem's own words say it best
+    Part.SCHEMA: (400, "validation_failed", "The request does not match the API description; see details."),
 }
-_MAX_MESSAGE = 300
-
-
-class Received:
-    """``Problem.received``: the value found where the problem is, or that there was none."""
-
-    def __init__(self, value: Any = None, *, absent: bool = False) -> None:
-        self.value, self.absent = value, absent
-
-
-#: No value at all where one was wanted (a required field or header left out).
-ABSENT = Received(absent=True)
-
-
-@dataclass
-class Problem:
-    """One broken rule: where, which rule, and in words; and the value it judged, for whoever
-    reports what came (the validation proxy's ``got``), never in the mock's answer."""
-
-    field: str
-    rule: str
-    message: str
-    received: Any = dataclasses.field(default=None, repr=False, compare=False)  # None: not recorded
-
-    def as_json(self) -> dict[str, str]:
-        return {"field": self.field, "rule": self.rule, "message": _clip(self.message)}
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="waterrai-mock"'}
 
 
 @dataclass
@@ -64,48 +37,18 @@ class ApiError(Exception):
     headers: dict[str, str] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": _clip(self.message)}
+        error: dict[str, Any] = {"code": self.code, "message": clip(self.message)}
         if self.details:
             error["details"] = [problem.as_json() for problem in self.details]
         return {"error": error}
 
 
-def _clip(text: str) -> str:
-    """Messages quote the offending value: keep a huge one from flooding the answer."""
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
-
-
-def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status=status, headers=headers, mimetype="application/json")
-
-
-def error_response(error: ApiError) -> Response:
-    return json_response(error.body(), error.status, error.headers)
-
-
-def register_error_handlers(app: Flask) -> None:
-    """Route every error, expected or not, to a JSON answer."""
-
-    @app.errorhandler(ApiError)
-    def _api_error(error: ApiError) -> Response:
-        return error_response(error)
-
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> Response:
-        status = error.code or 500
-        headers = {}
-        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
-            headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-        message = {
-            404: "No operation of the API has this path.",
-            405: f"This path does not take this method; it takes {headers.get('Allow', 'others')}.",
-            413: "The body is larger than the mock takes.",
-        }.get(status, error.description or error.name)
-        return error_response(ApiError(status, _HTTP_CODES.get(status, "http_error"), message, headers=headers))
-
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> Response:
-        return error_response(unexpected_error())
+def refusal(problems: list[Problem]) -> ApiError:
+    """The answer to a request with these problems (in the contract's stage order): the first
+    one's part decides the status, and the answer names every problem of that status."""
+    status, code, message = _REFUSALS[problems[0].part]
+    same = [problem for problem in problems if _REFUSALS[problem.part][0] == status]
+    return ApiError(status, code, message or same[0].message, same, CHALLENGE if status == 401 else {})
 
 
 def unexpected_error() -> ApiError:

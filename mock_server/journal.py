@@ -32,32 +32,36 @@ class Journal:
         self.interval = interval
         # the state keeps only the newest lines: pending ones past that many would be deleted at once
         self._lines: deque[JournalLine] = deque(maxlen=state.limits.recent_requests)
-        self._lock = threading.Lock()  # guards the pending lines
+        self._lock = threading.Lock()  # guards the start of the flusher
         self._writing = threading.Lock()  # a flush returns only once every earlier line is written
         self._flusher_running = False  # started on the first line: in the worker that serves, not in
         # the parent process that builds an app before forking (a thread does not survive a fork)
 
     def add(self, line: JournalLine) -> None:
-        """Keep ``line`` for the next flush; never waits for a write."""
-        with self._lock:
-            self._lines.append(line)
-            start, self._flusher_running = not self._flusher_running, True
-        if start:
-            self._start_flusher()
+        """Keep ``line`` for the next flush; never waits for a write (nor for a lock: a deque's
+        ``append`` and ``popleft`` are each one step the GIL does not split)."""
+        self._lines.append(line)
+        if not self._flusher_running:
+            with self._lock:
+                start, self._flusher_running = not self._flusher_running, True
+            if start:
+                self._start_flusher()
 
     def flush(self) -> None:
         """Write the pending lines in one transaction (the state keeps only the newest)."""
         with self._writing:
-            with self._lock:
-                lines = list(self._lines)
-                self._lines.clear()
+            pending, lines = self._lines, []
+            try:
+                while pending:
+                    lines.append(pending.popleft())
+            except IndexError:  # ``discard`` emptied it meanwhile
+                pass
             if lines:
                 self.state.record_requests(lines)
 
     def discard(self) -> None:
         """Forget the pending lines (the state is being reset)."""
-        with self._lock:
-            self._lines.clear()
+        self._lines.clear()
 
     def _start_flusher(self) -> None:
         thread = threading.Thread(target=_flush_while_alive, args=(weakref.ref(self),), daemon=True, name="journal")

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.compiled import CompiledOperation
-from mock_server.errors import ApiError, Problem
+from meetings_spec.problems import Problem
+from mock_server.errors import ApiError
 
 
 @dataclass(frozen=True)

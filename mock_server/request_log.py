@@ -1,8 +1,8 @@
 """One log line per request, and a bounded journal of recent requests for ``/__mock/requests``.
 
-Wraps the WSGI app rather than hooking Flask, so it also sees the answers Flask gives by itself
-(unknown paths, wrong methods, preflights). It records the method, path, status and duration:
-never headers or bodies, so no token can leak into the log.
+Both lanes report every request here, Flask's routes included, once its outcome was carried
+out. It records the method, path, status and duration: never headers or bodies, so no token can
+leak into the log.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import Any, Callable, Iterable
+from typing import Callable
 
 from meetings_spec.logs import log_to_stderr
 from mock_server.journal import Journal
-from mock_server.wsgi_lane import ConnectionFault
 
 access_log = logging.getLogger("mock_server.access")
 
@@ -61,45 +60,19 @@ class TurnLines:
             self._write("\n".join(lines))
 
 
-class RequestLog:
-    """WSGI middleware: time each request, log it, and journal it in the shared state."""
+class AccessLog:
+    """One line per request (when ``write`` is set) and the journal behind ``/__mock/requests``
+    (when ``journal`` is): the lanes report every request here once its outcome was carried out."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], journal: Journal | None, *, write: LineWriter | None) -> None:
-        self.app = app
+    def __init__(self, journal: Journal | None, *, write: LineWriter | None) -> None:
         self.journal = journal
         self.write = write
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        started = time.perf_counter()
-        seen: list[str] = []
-
-        def record_status(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            seen.append(status)
-            return start_response(status, headers, exc_info)
-
-        status, note = None, ""
-        try:
-            return self.app(environ, record_status)
-        except ConnectionFault as fault:
-            status, note = 0, f" fault {fault.fault}"  # no answer: status 0, as waterrai-mock logs it
-            raise
-        finally:
-            if status is None:
-                status = int((seen[-1] if seen else "500").split(" ", 1)[0])
-            self.record(
-                environ.get("REQUEST_METHOD", "-"),
-                environ.get("PATH_INFO", "") or "/",
-                environ.get("REMOTE_ADDR", "-"),
-                status,
-                time.perf_counter() - started,
-                note,
-            )
-
     def record(self, method: str, path: str, remote: str, status: int, seconds: float, note: str = "") -> None:
         """Log and journal one request; ``status`` 0 is a request that got no HTTP answer (a fault)."""
-        milliseconds = round(seconds * 1000, 3)
+        milliseconds = seconds * 1000
         if self.write is not None:
             shown = path if path.isprintable() else path.encode("unicode_escape").decode("ascii")  # no forged lines
             self.write(f'{remote} "{method} {shown}" {status or "-"} {milliseconds:.2f}ms{note}')
         if self.journal is not None and not path.startswith(ADMIN_PREFIX):
-            self.journal.add((time.time(), method, path[:512], status, milliseconds))
+            self.journal.add((time.time(), method, path[:512], status, round(milliseconds, 3)))

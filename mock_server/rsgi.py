@@ -8,8 +8,7 @@ from mock_server.wsgi import build_app as build_flask_app
 
 
 def build_app() -> RsgiLane:
-    """One worker's RSGI app: the API's paths answered by the front, the rest by Flask."""
-    app = build_flask_app()
-    lane = RsgiLane(app.extensions["waterrai_front"], app.wsgi_app, app.extensions["waterrai_log"])
+    """One worker's RSGI app: every request through the core the worker's Flask app was built on."""
+    lane = RsgiLane(build_flask_app().extensions["waterrai_core"])
     settle_heap()  # last: what was built so far lives as long as the worker
     return lane

@@ -25,6 +25,7 @@ KIT_FILES = (
     "state.sqlite3-shm",
     "state.sqlite3-journal",
     "state.sqlite3.lock",  # the writers' lock (mock_server.state)
+    "state.sqlite3.generation",  # what readers cache holds while it stays (mock_server.state)
     "settings",
     OWNER,
 )

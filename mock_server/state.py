@@ -18,8 +18,10 @@ import fcntl
 import functools
 import json
 import logging
+import mmap
 import os
 import sqlite3
+import struct
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,6 +61,9 @@ CREATE TABLE IF NOT EXISTS requests (
     duration_ms REAL NOT NULL
 );
 """
+
+#: The generation counter's layout (``State.generation``).
+_COUNTER = struct.Struct("<Q")
 
 #: Bumped when a table changes shape; ``_upgrade`` brings older state files along.
 _SCHEMA_VERSION = 4
@@ -122,6 +127,16 @@ class Limits:
     recent_requests: int
 
 
+class _ThreadState(threading.local):
+    """What each thread keeps of the state: its connection, lock file and shared transaction.
+    Class attributes are the defaults, so that reading an unset one is a plain lookup."""
+
+    connection: sqlite3.Connection | None = None
+    lock_file: Any = None
+    schedule: Callable[[Callable[[], None]], object] | None = None
+    turn: "_Turn | None" = None
+
+
 @dataclass
 class _Turn:
     """The write transaction that the creates of one turn of the event loop share."""
@@ -129,6 +144,10 @@ class _Turn:
     lock: int  # the writer lock file's descriptor, held until the transaction ends
     waiters: list[Callable[[BaseException | None], None]] = field(default_factory=list)
     next_meeting: tuple[int, int] | None = None  # (id, balance) after this turn's latest create
+    #: The turn's meetings, inserted together at its end (one statement for the turn, not one
+    #: per create: no other writer can come between, and no answer leaves before the commit).
+    meetings: list[tuple[int, str, str, int]] = field(default_factory=list)
+    prune_through: int | None = None  # the oldest created meetings to drop at the end, up to this id
 
 
 def dumps(value: Any) -> str:
@@ -185,14 +204,15 @@ class State:
         self.path = path
         self.limits = limits
         self._durable = durable
-        self._local = threading.local()
+        self._local = _ThreadState()
+        self._generation: tuple[int, mmap.mmap] | None = None  # (pid, map): mapped once per process
         # Old meetings go in batches, not one per create: at most 1% over the limit.
         self._prune_every = max(1, min(64, limits.max_meetings // 100))
 
     # -- connections -------------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
+        connection = self._local.connection
         if connection is None:
             connection = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=True)
             connection.execute("PRAGMA journal_mode=WAL")
@@ -204,7 +224,7 @@ class State:
     def _writer_lock(self) -> int:
         """This thread's descriptor of the lock file that writers queue on (held by a file
         object, so that it is closed with the state, not leaked, if nobody calls ``close``)."""
-        lock_file = getattr(self._local, "lock_file", None)
+        lock_file = self._local.lock_file
         if lock_file is None:
             lock_file = os.fdopen(os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600), "r+b", buffering=0)
             self._local.lock_file = lock_file
@@ -240,6 +260,31 @@ class State:
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
+    # -- the generation ----------------------------------------------------------------------
+
+    def generation(self) -> int:
+        """How many times meetings were taken away (a reset, a prune) in this state, by any
+        process: what a reader caches of a meeting holds while this stays the same (meetings
+        never change once written). Eight bytes in a file beside the state, mapped once."""
+        return _COUNTER.unpack_from(self._generation_map())[0]
+
+    def _bump_generation(self) -> None:
+        """Called under the writer lock, which orders the bumps of every process."""
+        page = self._generation_map()
+        _COUNTER.pack_into(page, 0, _COUNTER.unpack_from(page)[0] + 1)
+
+    def _generation_map(self) -> mmap.mmap:
+        mapped = self._generation
+        if mapped is None or mapped[0] != os.getpid():
+            descriptor = os.open(f"{self.path}.generation", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                if os.fstat(descriptor).st_size < _COUNTER.size:
+                    os.ftruncate(descriptor, _COUNTER.size)
+                mapped = self._generation = (os.getpid(), mmap.mmap(descriptor, _COUNTER.size))
+            finally:
+                os.close(descriptor)
+        return mapped[1]
+
     # -- creates that share a commit ---------------------------------------------------------
 
     def share_creates(self, schedule: Callable[[Callable[[], None]], object]) -> None:
@@ -249,10 +294,14 @@ class State:
         and the writer lock is held for one turn at most. Their answers wait: ``after_commit``."""
         self._local.schedule = schedule
 
+    def in_shared_transaction(self) -> bool:
+        """Whether this thread's creates have a shared transaction open (answers must wait)."""
+        return self._local.turn is not None
+
     def after_commit(self, callback: Callable[[BaseException | None], None]) -> bool:
         """Call ``callback`` once this thread's shared transaction has ended: with None once it
         is committed, or with the error that lost it. False, and no call, when none is open."""
-        turn: _Turn | None = getattr(self._local, "turn", None)
+        turn: _Turn | None = self._local.turn
         if turn is None:
             return False
         turn.waiters.append(callback)
@@ -261,7 +310,7 @@ class State:
     def commit(self) -> None:
         """Commit this thread's shared transaction now, if one is open (before another write,
         an admin request, or when the loop stops). A failure goes to its waiters, not here."""
-        turn: _Turn | None = getattr(self._local, "turn", None)
+        turn: _Turn | None = self._local.turn
         if turn is not None:
             self._end_turn(turn, None)
 
@@ -269,13 +318,13 @@ class State:
     def _create_transaction(self) -> Iterator[tuple[sqlite3.Connection, _Turn | None]]:
         """Where a create writes: this thread's shared transaction (opened, and its commit
         scheduled, by the turn's first create) when creates share one, else one of its own."""
-        schedule = getattr(self._local, "schedule", None)
+        schedule = self._local.schedule
         if schedule is None:
             with self._write() as db:
                 yield db, None
             return
         connection = self._connection()
-        turn: _Turn | None = getattr(self._local, "turn", None)
+        turn: _Turn | None = self._local.turn
         if turn is None:
             turn = self._local.turn = _Turn(self._begin(connection))
             try:
@@ -294,13 +343,14 @@ class State:
     def _end_turn(self, turn: _Turn, error: BaseException | None) -> None:
         """Commit the turn's transaction (roll it back if ``error``, or if the COMMIT fails),
         free the writer lock, and tell every waiter how it ended. Ends a turn once."""
-        if getattr(self._local, "turn", None) is not turn:
+        if self._local.turn is not turn:
             return
         self._local.turn = None
         connection = self._connection()
         try:
             if error is None:
                 try:
+                    self._store_meetings(connection, turn.meetings, turn.prune_through)
                     connection.execute("COMMIT")
                 except sqlite3.Error as failed:
                     error = failed
@@ -328,11 +378,14 @@ class State:
         it once the state is prepared, so that no process holds the state file it no longer uses
         (and no worker inherits an open SQLite connection across the fork)."""
         self.commit()
-        connection = getattr(self._local, "connection", None)
+        if self._generation is not None:
+            self._generation[1].close()
+            self._generation = None
+        connection = self._local.connection
         if connection is not None:
             self._local.connection = None
             connection.close()
-        lock_file = getattr(self._local, "lock_file", None)
+        lock_file = self._local.lock_file
         if lock_file is not None:
             self._local.lock_file = None
             lock_file.close()
@@ -345,6 +398,7 @@ class State:
             _upgrade(db)
             _create_tables(db)
         with self._write() as db:
+            self._bump_generation()
             if reset:
                 for table in ("account", "reused_objects", "counters", "meetings", "requests"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
@@ -412,17 +466,24 @@ class State:
             left = balance - minutes
             user = None if wanted is None else self._find_or_make(db, wanted)
             meeting = build(meeting_id, user, left)
-            db.execute(
-                "INSERT INTO meetings (id, document, updated_at, balance_after) VALUES (?, ?, ?, ?)",
-                (meeting_id, dumps(meeting.document), meeting.updated_at, left),
-            )
-            if meeting_id > self.limits.max_meetings and meeting_id % self._prune_every == 0:
-                db.execute(
-                    "DELETE FROM meetings WHERE seeded = 0 AND id <= ?", (meeting_id - self.limits.max_meetings,)
-                )
-            if turn is not None:
+            row = (meeting_id, dumps(meeting.document), meeting.updated_at, left)
+            prune = meeting_id - self.limits.max_meetings if meeting_id > self.limits.max_meetings and meeting_id % self._prune_every == 0 else None
+            if turn is None:
+                self._store_meetings(db, [row], prune)
+            else:
+                turn.meetings.append(row)
+                turn.prune_through = prune if prune is not None else turn.prune_through
                 turn.next_meeting = (meeting_id + 1, left)
         return meeting.answer
+
+    def _store_meetings(self, db: sqlite3.Connection, rows: list[tuple[int, str, str, int]], prune_through: int | None) -> None:
+        """Insert created meetings, and drop the oldest created ones up to ``prune_through`` (the
+        state keeps at most ``max_meetings``; seeded ones stay), in the open transaction."""
+        if rows:
+            db.executemany("INSERT INTO meetings (id, document, updated_at, balance_after) VALUES (?, ?, ?, ?)", rows)
+        if prune_through is not None:
+            self._bump_generation()
+            db.execute("DELETE FROM meetings WHERE seeded = 0 AND id <= ?", (prune_through,))
 
     def _find_or_make(self, db: sqlite3.Connection, wanted: Wanted) -> dict[str, Any]:
         key = None if wanted.key is None else dumps(wanted.key)

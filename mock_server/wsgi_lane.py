@@ -1,27 +1,21 @@
-"""The API's paths as WSGI middleware in front of Flask: the mock embedded in Python
-(``create_app().test_client()``, Werkzeug's or another WSGI server).
-
-Every request to a path of the API is answered here, through ``Front``; the rest (docs, spec,
-``/__mock/``, unknown paths) goes on to Flask. Under ``waterrai-mock`` the RSGI lane answers
-instead (``rsgi_lane``); both ask the same front, so they answer alike.
+"""The mock as a WSGI app, for embedded use (``create_app().test_client()``, Werkzeug's or
+another WSGI server): reads the request off the environ, asks the core, writes the answer.
 
 WSGI hands an app no connection, so the faults that break one (``connection_reset``,
 ``empty_response``, ``timeout``) raise ``ConnectionFault`` here, for the embedding code or
-server to see; ``waterrai-mock`` carries them out on the socket.
+server to see; ``waterrai-mock`` carries them out on the socket. Waits sleep the thread.
 """
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any, Callable, Iterable
 
-from mock_server.chaos import CONNECTION_FAULTS, MAX_DELAY_MS
-from mock_server.errors import ApiError
-from mock_server.front import DRAIN_LIMIT, REASONS, Answer, Front, render_headers
-from mock_server.pipeline import Incoming
-from mock_server.routes import Kind
+from meetings_spec.bodies import DRAIN_LIMIT
+from mock_server.chaos import MAX_DELAY_MS
+from mock_server.core import REASONS, AfterCommit, Answer, Broken, Core, Delayed, Outcome, Request
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _CHUNK = 64 * 1024
 
 
@@ -34,53 +28,71 @@ class ConnectionFault(Exception):
 
 
 class WsgiLane:
-    """WSGI middleware: answer the API's paths through ``front``, hand the rest to ``app``."""
+    """A WSGI app answering every request through ``core``."""
 
-    def __init__(self, app: WsgiApp, front: Front) -> None:
-        self.app = app
-        self.front = front
+    def __init__(self, core: Core) -> None:
+        self.core = core
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        started = time.perf_counter()
+        core = self.core
         path = environ.get("PATH_INFO") or "/"
         if not path.isascii():  # WSGI gives the path's bytes as latin-1: read them as UTF-8
             path = path.encode("latin-1").decode("utf-8", "replace")
         method = environ.get("REQUEST_METHOD", "")
-        match = self.front.route(method, path)
-        if match is None:
-            return self.app(environ, start_response)
-        front = self.front
         header = _header_getter(environ)
-        cors = front.cors(header, method)
-        if match.kind is Kind.OPTIONS:
-            return _send(start_response, front.options(match, cors))
-        if match.kind is Kind.NOT_ALLOWED:
-            return _send(start_response, front.not_allowed(match, cors))
+        match = core.route(method, path)
+        body: bytes | None = _read_body(environ, core.max_body_bytes) if core.wants_body(match, header) else b""
+        request = Request(method, path, header, lambda body: _with_body(environ, body))
+        status, note = 0, ""
         try:
-            plan = front.plan(environ.get("HTTP_PREFER"))
-        except ApiError as error:
-            return _send(start_response, front.error(error, cors), match.head)
-        body = b""
-        if match.op.body_validator is not None:  # type: ignore[union-attr]
-            body = _read_body(environ, front.max_body_bytes)
-            if body is None:
-                return _send(start_response, front.too_large(cors), match.head)
-        if plan.delay_s:
-            time.sleep(plan.delay_s)
-        if plan.fault in CONNECTION_FAULTS:
-            if plan.fault == "timeout":
+            answer = _carried_out(core.respond(match, request, body))
+            status, note = answer.status, answer.note
+            start_response(REASONS.get(answer.status, str(answer.status)), answer.wire_headers())
+            return [b""] if answer.head else [answer.body]
+        except ConnectionFault as fault:
+            note = f" fault {fault.fault}"
+            raise
+        finally:
+            core.finished(method, path, environ.get("REMOTE_ADDR", "-"), status, time.perf_counter() - started, note)
+
+
+def _carried_out(outcome: Outcome) -> Answer:
+    """The answer an outcome comes to, waiting where it says so; ``ConnectionFault`` for a fault
+    that would break the connection."""
+    while True:
+        if isinstance(outcome, Answer):
+            return outcome
+        if isinstance(outcome, Delayed):
+            time.sleep(outcome.seconds)
+            outcome = outcome.then()
+        elif isinstance(outcome, AfterCommit):
+            ended: list[BaseException | None] = []
+            if outcome.wait(ended.append):
+                outcome.commit()
+            outcome = outcome.unwritten() if ended and ended[0] is not None else outcome.answer
+        else:
+            assert isinstance(outcome, Broken)
+            if outcome.fault == "timeout":
                 time.sleep(MAX_DELAY_MS / 1000)
-            raise ConnectionFault(plan.fault)
-        if plan.fault is not None:
-            return _send(start_response, front.fault_answer(plan.fault, match, cors), match.head)
-        incoming = Incoming(header("Authorization"), environ.get("CONTENT_TYPE"), environ.get("HTTP_PREFER"), lambda: body)
-        return _send(start_response, front.serve(match, incoming, cors), match.head)
+            raise ConnectionFault(outcome.fault)
 
 
 def _header_getter(environ: dict[str, Any]) -> Callable[[str], str | None]:
+    """Headers by lower-case name, as the environ holds them (servers join repeated ones)."""
+
     def header(name: str) -> str | None:
-        return environ.get("HTTP_" + name.upper().replace("-", "_"))
+        key = name.upper().replace("-", "_")
+        return environ.get(key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key) or None
 
     return header
+
+
+def _with_body(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """The environ for Flask, its input the body the lane read (or the stream, when none was)."""
+    if not body:
+        return environ
+    return {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
 
 
 def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
@@ -108,8 +120,3 @@ def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
     while drained < DRAIN_LIMIT and (chunk := stream.read(_CHUNK)):
         drained += len(chunk)
     return None
-
-
-def _send(start_response: Callable[..., Any], answer: Answer, head: bool = False) -> list[bytes]:
-    start_response(REASONS.get(answer.status, str(answer.status)), render_headers(answer))
-    return [b""] if head else [answer.body]

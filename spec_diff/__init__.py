@@ -9,6 +9,6 @@ only the mock's assumptions. Every rule, with its level, is in ``spec_diff.catal
 
 from spec_diff.catalogue import CATALOGUE, Rule
 from spec_diff.engine import diff_specs
-from spec_diff.model import Change, Level, View
+from spec_diff.model import Change, Level, ShownIn
 
-__all__ = ["CATALOGUE", "Change", "Level", "Rule", "View", "diff_specs"]
+__all__ = ["CATALOGUE", "Change", "Level", "Rule", "ShownIn", "diff_specs"]

@@ -15,10 +15,10 @@ from typing import Any, Iterator
 from referencing.exceptions import Unresolvable
 
 from meetings_spec.refs import RefResolver, escape_segment, keyed
-from meetings_spec.views import HTTP_METHODS, View as SpecView, contract_view
+from meetings_spec.views import HTTP_METHODS, View, contract_view
 from spec_diff.catalogue import CATALOGUE
 from spec_diff.checks import compare_documents
-from spec_diff.model import Change, Level, View
+from spec_diff.model import Change, Level, ShownIn
 from spec_diff.place import Findings
 from spec_diff.source import InputError
 
@@ -30,8 +30,8 @@ def diff_specs(old: dict[str, Any], new: dict[str, Any], labels: tuple[str, str]
     """
     check_document(old, labels[0])
     check_document(new, labels[1])
-    lenient = compare_documents(contract_view(old, SpecView.LENIENT), contract_view(new, SpecView.LENIENT))
-    strict = compare_documents(contract_view(old, SpecView.STRICT), contract_view(new, SpecView.STRICT))
+    lenient = compare_documents(contract_view(old, View.LENIENT), contract_view(new, View.LENIENT))
+    strict = compare_documents(contract_view(old, View.STRICT), contract_view(new, View.STRICT))
     return sorted(merge_views(lenient, strict), key=lambda change: -change.level)
 
 
@@ -46,16 +46,16 @@ def merge_views(lenient: Findings, strict: Findings) -> list[Change]:
     in_strict = {same_change(change) for change in strict.changes}
 
     def lenient_only(change: Change) -> bool:
-        return (change.view is View.BOTH and same_change(change) not in in_strict
+        return (change.view is ShownIn.BOTH and same_change(change) not in in_strict
                 and (change.where, change.part) in strict.compared)
 
-    merged = [change.in_view(View.LENIENT) if lenient_only(change) else change for change in lenient.changes]
+    merged = [change.in_view(ShownIn.LENIENT) if lenient_only(change) else change for change in lenient.changes]
     seen = {same_change(change) for change in lenient.changes}
     for change in strict.changes:
         if same_change(change) in seen:
             continue
         seen.add(same_change(change))
-        merged.append(change.in_view(View.STRICT, min(change.level, Level.POSSIBLY_BREAKING)))
+        merged.append(change.in_view(ShownIn.STRICT, min(change.level, Level.POSSIBLY_BREAKING)))
     return merged
 
 

@@ -27,7 +27,7 @@ class Level(enum.IntEnum):
         return cls[text.upper().replace("-", "_").replace(" ", "_")]
 
 
-class View(enum.Enum):
+class ShownIn(enum.Enum):
     """Which reading of the spec a change shows in (see ``meetings_spec.views``)."""
 
     BOTH = "both"  # the docs' facts: every server, and the mock
@@ -58,7 +58,7 @@ class Change:
     message: str
     new_pointer: str | None = None  # JSON pointer in NEW where the change is written (or its nearest parent)
     old_pointer: str | None = None
-    view: View = View.BOTH
+    view: ShownIn = ShownIn.BOTH
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
@@ -73,9 +73,9 @@ class Change:
     @property
     def text(self) -> str:
         """The message, with the view it applies to when that is not both."""
-        note = {View.STRICT: STRICT_ONLY_NOTE, View.LENIENT: LENIENT_ONLY_NOTE}.get(self.view)
+        note = {ShownIn.STRICT: STRICT_ONLY_NOTE, ShownIn.LENIENT: LENIENT_ONLY_NOTE}.get(self.view)
         return f"{self.message}; {note}" if note else self.message
 
-    def in_view(self, view: View, level: Level | None = None) -> Change:
+    def in_view(self, view: ShownIn, level: Level | None = None) -> Change:
         return replace(self, view=view, level=self.level if level is None else level)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from spec_diff.catalogue import CATALOGUE, Directed, Rule
-from spec_diff.model import Change, View
+from spec_diff.model import Change, ShownIn
 
 REQUEST = "request"
 RESPONSE = "response"
@@ -64,7 +64,7 @@ class Findings:
         new_pointer: str | None = None,
         old_pointer: str | None = None,
         *,
-        view: View = View.BOTH,
+        view: ShownIn = ShownIn.BOTH,
     ) -> None:
         """Record a change of kind ``rule`` (a catalogue entry: its level is the rule's) at ``place``."""
         found = CATALOGUE.check(place.rule(rule))

@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh in-process mock per test, and helpers to call it."""
+"""Shared fixtures: a fresh in-process mock per test, through either lane, and helpers to call it."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any, Iterator
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from meetings_spec import View, contract_view, load_spec
-from meetings_spec.schemas import SpecValidators
+from reference_validators import SpecValidators
+from lanes import RsgiClient
 from mock_server import create_app
 
 AUTH = {"Authorization": "Bearer test-token"}
@@ -33,9 +33,16 @@ def app() -> Iterator[Flask]:
     yield create_app(access_log=False)
 
 
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+@pytest.fixture(params=["wsgi", "rsgi"])
+def client(app: Flask, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The mock in process, through either lane: Flask's test client (embedded use) or the
+    RSGI lane ``waterrai-mock`` serves; both answer through one core, and must answer alike."""
+    if request.param == "wsgi":
+        yield app.test_client()
+        return
+    rsgi = RsgiClient(app)
+    yield rsgi
+    rsgi.close()
 
 
 def docs_example(spec: dict[str, Any], name: str) -> Any:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,15 +22,10 @@ from fixtures_builder.record import all_cases
 from meetings_spec import load_spec
 
 from servers import TOKEN
+from meetings_spec.serving import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CREATE, DYNAMIC = "/meetings", "/meetings/create-dynamic-meeting"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -109,7 +109,7 @@ def mock_app(*, journal: bool = False) -> Any:
 def _field_schemas() -> dict[str, dict[str, dict[str, Any]]]:
     """Request fields by path, flattened from the spec (what a framework's model would declare)."""
     from meetings_spec import View, contract_view, load_spec
-    from meetings_spec.rules import operations
+    from meetings_spec.model import operations
 
     ops = operations(contract_view(load_spec(), View.LENIENT)).values()
     return {op.path: {name: field.schema for name, field in op.request_fields.items()} for op in ops if op.request_schema}
@@ -117,7 +117,7 @@ def _field_schemas() -> dict[str, dict[str, dict[str, Any]]]:
 
 def _required_fields() -> dict[str, tuple[str, ...]]:
     from meetings_spec import View, contract_view, load_spec
-    from meetings_spec.rules import operations
+    from meetings_spec.model import operations
 
     return {op.path: op.required_fields for op in operations(contract_view(load_spec(), View.LENIENT)).values()}
 

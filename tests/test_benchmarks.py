@@ -17,7 +17,7 @@ from benchmarks import contenders, wrk
 from benchmarks.contenders import UPSTREAM_BALANCE
 from benchmarks.loads import READ, documented_create
 from benchmarks.report import (
-    MOCK, MOCKS, PRISM, PRISM_PROXY, PROXIES, PROXY, Answer, Measured, as_json, missed_targets, notes, ratios, table,
+    MOCK, MOCKS, PRISM, PRISM_PROXY, PROXIES, PROXY, Probe, Measured, as_json, missed_targets, notes, ratios, table,
 )  # fmt: skip
 from benchmarks.run import parse_args
 from benchmarks.tools import SetupError
@@ -26,6 +26,9 @@ from conftest import AUTH
 from mock_server import cli as mock_cli
 from mock_server import create_app
 from validation_proxy import cli as proxy_cli
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 GET, POST = "GET /meetings/789", "POST /meetings"
 
@@ -42,17 +45,17 @@ def _result(rps: float, p99_ms: float, status_errors: int = 0) -> Result:
 
 
 def _measured(first_200_s: float, get: Result, post: Result, flags: bool | None = None) -> Measured:
-    probes = {GET: Answer(200, "{}"), POST: Answer(200, "{}")}
+    probes = {GET: Probe(200, "{}"), POST: Probe(200, "{}")}
     return Measured(first_200_s, {GET: get, POST: post}, probes, flags)
 
 
 def test_the_mock_verdict_names_each_missed_target() -> None:
     runs = {
-        MOCK: _measured(0.7, _result(9000, 2.0), _result(6000, 12.0, 3)),
+        MOCK: _measured(0.7, _result(19000, 2.0), _result(6000, 12.0, 3)),
         PRISM: _measured(1.5, _result(4000, 7.0), _result(4000, 8.0)),
     }
-    assert missed_targets(runs, MOCKS) == ["POST ratio 1.50x", "POST p99 12.0 ms", "POST 3 errors", "first 200 after 0.70 s"]
-    runs[MOCK] = _measured(0.3, _result(9000, 2.0), _result(8000, 3.0))
+    assert missed_targets(runs, MOCKS) == ["GET ratio 4.75x", "POST ratio 1.50x", "POST p99 12.0 ms", "POST 3 errors", "first 200 after 0.70 s"]
+    runs[MOCK] = _measured(0.3, _result(20000, 2.0), _result(10000, 3.0))  # reads at 5x, creates at 2.5x: met
     assert missed_targets(runs, MOCKS) == []
 
 
@@ -83,11 +86,11 @@ def test_the_proxy_table_shows_ours_over_prism_and_the_verdict() -> None:
 
 
 def test_results_json_has_one_entry_per_part_with_its_ratios_and_verdict() -> None:
-    mocks = {MOCK: _measured(0.3, _result(9000, 2.0), _result(8000, 3.0)), PRISM: _measured(1.5, _result(3000, 7.0), _result(0, 8.0))}
+    mocks = {MOCK: _measured(0.3, _result(15000, 2.0), _result(8000, 3.0)), PRISM: _measured(1.5, _result(3000, 7.0), _result(0, 8.0))}
     proxies = {PROXY: _measured(0.5, _result(3000, 9.0), _result(1000, 20.0), True), PRISM_PROXY: _measured(1.5, _result(2000, 9.0), _result(1000, 9.0), True)}
     data = as_json([(MOCKS, mocks), (PROXIES, proxies)], {"duration_s": 5.0})
     assert set(data) == {"finished_at", "settings", "mock", "proxy"}
-    assert data["mock"]["ratios"] == {GET: 3.0, POST: None} and data["mock"]["targets"]["met"] is True
+    assert data["mock"]["ratios"] == {GET: 5.0, POST: None} and data["mock"]["targets"]["met"] is True
     assert data["proxy"]["ratios"] == {GET: 1.5, POST: 1.0}
     assert data["proxy"]["targets"] == {"wanted": PROXIES.targets, "met": False, "missed": ["POST ratio 1.00x", "POST p99 20.0 ms"]}
     assert data["proxy"]["servers"][PROXY]["flags_bad_request"] is True
@@ -97,8 +100,8 @@ def test_results_json_has_one_entry_per_part_with_its_ratios_and_verdict() -> No
 
 def test_notes_say_what_lies_behind_odd_figures() -> None:
     measured = _measured(0.5, _result(3000, 9.0), _result(1000, 9.0, 50), flags=False)
-    measured.probes[POST] = Answer(402, '{"error":"insufficient minutes"}')
-    measured.probes[GET] = Answer(200, "{}", "1")
+    measured.probes[POST] = Probe(402, '{"error":"insufficient minutes"}')
+    measured.probes[GET] = Probe(200, "{}", "1")
     assert notes({PROXY: measured}) == [
         f"note: {PROXY} flagged the documented {GET}: 1",
         f'note: after its run, {PROXY} answered {POST} with 402: {{"error":"insufficient minutes"}}',

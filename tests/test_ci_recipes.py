@@ -18,6 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 ROOT = Path(__file__).resolve().parent.parent
 CI = ROOT / "examples" / "ci"
 GITHUB, GITLAB = CI / "github-contract.yml", CI / "gitlab-contract.yml"

@@ -13,6 +13,9 @@ import pytest
 
 from servers import mock_app, serving
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = Path(sys.executable).with_name("waterrai-contract")
 

@@ -13,11 +13,11 @@ from jsonschema import Draft202012Validator
 
 from fixtures_builder.cli import DEFAULT_OUT, main
 from fixtures_builder.record import record_all
-from fixtures_builder.writers import differences, render, write_fixtures
+from fixtures_builder.writers import plan, render, write_fixtures
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.refs import SPEC_URI, response_body_pointer, request_body_pointer, spec_registry, RefResolver
-from meetings_spec.rules import operations
-from meetings_spec.schemas import FORMAT_CHECKER
+from meetings_spec.model import operations
+from reference_validators import FORMAT_CHECKER
 
 FIXTURES = DEFAULT_OUT
 
@@ -28,7 +28,7 @@ def rendered() -> dict[str, str]:
 
 
 def test_committed_fixtures_are_current(rendered: dict[str, str]) -> None:
-    stale = differences(rendered, FIXTURES)
+    stale = plan(rendered, FIXTURES).changes
     assert not stale, f"fixtures/ is stale ({stale[:5]}...): run `make fixtures` and commit the result"
 
 

@@ -25,10 +25,13 @@ from fixtures_builder.cli import DEFAULT_OUT as FIXTURES
 from fixtures_builder.har import BASE_URL, MAIN
 from fixtures_builder.js_json import stringify
 from servers import serving
+from processes import CHROMIUM, chromium_missing
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 NODE_DIR = Path(__file__).resolve().parent / "fixtures_node"
 PLAYWRIGHT_VERSION = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]["playwright-core"]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NOT_FROM_HAR = 599
 
 #: Each snippet of fixtures/README.md, by the start of its first line; every snippet must have one.
@@ -184,8 +187,8 @@ def chromium_report(project: Path) -> dict[str, list[dict[str, Any]]]:
     _node_or_skip()
     if not (NODE_DIR / "node_modules" / "playwright-core").is_dir():
         pytest.skip(f"playwright-core is not installed in {NODE_DIR}: `make test` installs it (npm ci)")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("Chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+    if chromium_missing() is not None:
+        pytest.skip(f"{chromium_missing()}; .ci/run installs it")
     preamble = "const page = globalThis.page;\n"
     modules = {}
     for key in ("replay", "other-base", "own-har"):

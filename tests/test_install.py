@@ -23,13 +23,17 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 import yaml
 
 from servers import TOKEN as BROKEN_SERVER_TOKEN
 from servers import Rewriting, mock_app, serving
+from meetings_spec.serving import free_port
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -165,12 +169,6 @@ def test_each_command_and_python_m_tell_their_version(kit: Installed, command: s
 # ------------------------------------------------------------------------ waterrai-contract
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_until_it_answers(url: str, process: subprocess.Popen[str], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -186,7 +184,7 @@ def _wait_until_it_answers(url: str, process: subprocess.Popen[str], seconds: fl
 @contextmanager
 def installed_mock(kit: Installed, *args: str) -> Iterator[str]:
     """``waterrai-mock`` from the venv, started from the unrelated folder; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [str(kit.bin / "waterrai-mock"), "--port", str(port), "--quiet", *args],
         cwd=kit.elsewhere,
@@ -277,7 +275,7 @@ def test_a_usage_error_gets_exit_2_and_says_so(kit: Installed, args: list[str], 
 
 
 def test_the_installed_proxy_forwards_to_the_installed_mock_and_checks(kit: Installed) -> None:
-    port = _free_port()
+    port = free_port()
     with installed_mock(kit, "--token", TOKEN) as base_url:
         process = subprocess.Popen(
             [str(kit.bin / "waterrai-proxy"), "--upstream", base_url, "--port", str(port), "--quiet"],
@@ -393,7 +391,7 @@ def _port_is_closed(port: int) -> bool:
 def _frontend(kit: Installed, *command: str) -> tuple[subprocess.CompletedProcess[str], int]:
     if shutil.which("npm") is None or not (FRONTEND / "node_modules").is_dir():
         pytest.skip("the frontend recipe needs npm and examples/frontend/node_modules (make test runs npm ci there)")
-    port = _free_port()
+    port = free_port()
     env = kit.env(MOCK_PORT=str(port), MOCK_TOKEN="frontend-test-token")
     result = subprocess.run(command, cwd=FRONTEND, env=env, capture_output=True, text=True, timeout=180)
     return result, port

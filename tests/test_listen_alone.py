@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from test_mock_server_process import SCRIPT as MOCK
-from test_mock_server_process import Server, call
+from processes import SCRIPT as MOCK
+from processes import Server, call
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 PROXY = Path(sys.executable).with_name("waterrai-proxy")
 

@@ -18,8 +18,11 @@ import pytest
 import requests
 
 from meetings_spec import View, contract_view, load_spec
-from meetings_spec.schemas import SpecValidators
-from test_mock_server_process import SCRIPT, TOKEN, Server, free_port
+from reference_validators import SpecValidators
+from processes import SCRIPT, TOKEN, Server, free_port
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 AUTH = f"Bearer {TOKEN}"
 

@@ -9,7 +9,6 @@ from importlib import resources
 from typing import Any
 
 import pytest
-from markupsafe import escape
 import yaml
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate

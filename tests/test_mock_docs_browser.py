@@ -5,8 +5,6 @@ the mock with the token typed once, and every request the page makes goes to the
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -14,17 +12,12 @@ import pytest
 
 from conftest import docs_example
 from meetings_spec.assumptions import iter_assumptions
-from test_mock_server_process import TOKEN, Server
+from processes import CHROMIUM, CHROMIUM_ARGS, TOKEN, Server, chromium_missing
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
-CHROMIUM = os.environ.get("WATERRAI_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (apt-get install chromium, or set WATERRAI_CHROMIUM)")
+pytestmark = [pytest.mark.processes, pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))]
 
 
 @pytest.fixture(scope="module")

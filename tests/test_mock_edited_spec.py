@@ -18,7 +18,10 @@ import yaml
 from meetings_spec import SPEC_PATH, SpecError
 from mock_server import create_app
 from mock_server.scratch import OWNER, PREFIX, ScratchFolder, memory_folder, sweep
-from test_mock_server_process import SCRIPT, free_port
+from processes import SCRIPT, free_port
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 KIT_SPEC = SPEC_PATH.read_text(encoding="utf-8")
 

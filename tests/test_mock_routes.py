@@ -1,6 +1,7 @@
-"""One way in: a routing table built once from the spec answers every request to the API's
-paths (operations, HEAD, OPTIONS, 405s, browsers' requests), in the WSGI lane (embedded use)
-and in the RSGI lane (``waterrai-mock``) alike; Flask serves only the other paths."""
+"""One way in: one routing table holds the API's operations and the app's own routes, one core
+answers every request (operations, HEAD, OPTIONS, 404s, 405s, browsers' requests) in the WSGI
+lane (embedded use) and in the RSGI lane (``waterrai-mock``) alike; Flask gets its own routes
+already routed."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ import pytest
 from flask import Flask
 
 from conftest import AUTH, CREATE, DYNAMIC
+from lanes import RsgiClient, RsgiProtocol, RsgiScope
+from meetings_spec.routing import Kind
 from mock_server import create_app
-from mock_server.routes import Kind
 from mock_server.rsgi_lane import RsgiLane
-from mock_server.wsgi_lane import WsgiLane
-from test_mock_state import arm_commit_trap
+from state_traps import arm_commit_trap
 
 BROWSER = {"Origin": "http://localhost:3000"}
 VALID = {"person_name": "Ada", "scenario_id": 456}
@@ -56,32 +57,41 @@ def _app(**options: Any) -> Flask:
 
 
 def _counting_flask(app: Flask) -> list[str]:
-    """Record every request that gets past the lane to Flask."""
-    lane = app.wsgi_app.app  # type: ignore[attr-defined]  # RequestLog -> WsgiLane -> Flask
-    assert isinstance(lane, WsgiLane)
+    """Record every request the core hands to Flask."""
+    core = app.extensions["waterrai_core"]
     reached: list[str] = []
-    flask_app = lane.app
+    flask_app = core.flask
 
     def counting(environ: dict[str, Any], start_response: Any) -> Any:
         reached.append(environ["PATH_INFO"])
         return flask_app(environ, start_response)
 
-    lane.app = counting
+    core.flask = counting
     return reached
 
 
 def test_the_table_matches_concrete_paths_first_and_knows_each_paths_methods() -> None:
-    routes = _app().extensions["waterrai_front"].routes
+    routes = _app().extensions["waterrai_core"].routes
     read = routes.match("GET", "/meetings/789")
-    assert (read.kind, read.op.spec.operation_id, read.params) == (Kind.OPERATION, "getMeeting", {"id": "789"})
+    assert (read.kind, read.target.spec.operation_id, read.params) == (Kind.ROUTE, "getMeeting", {"id": "789"})
     head = routes.match("HEAD", "/meetings/789")
-    assert head.kind is Kind.OPERATION and head.head and head.op is read.op
+    assert head.kind is Kind.ROUTE and head.head and head.target is read.target
     wrong = routes.match("GET", DYNAMIC)  # not GET /meetings/{id} with id "create-dynamic-meeting"
     assert (wrong.kind, wrong.allow) == (Kind.NOT_ALLOWED, "POST, OPTIONS")
     assert routes.match("OPTIONS", "/meetings/789").allow == "GET, HEAD, OPTIONS"
     assert routes.match("POST", "/meetings/789").kind is Kind.NOT_ALLOWED
-    assert routes.match("POST", DYNAMIC).op.spec.operation_id == "createDynamicMeeting"
-    assert routes.match("GET", "/meetings/789/") is None and routes.match("GET", "/") is None
+    assert routes.match("POST", DYNAMIC).target.spec.operation_id == "createDynamicMeeting"
+    assert routes.match("GET", "/meetings/789/") is None and routes.match("GET", "/nowhere") is None
+
+
+def test_the_same_table_holds_the_docs_the_spec_views_and_the_admin_routes() -> None:
+    app = _app()
+    routes = app.extensions["waterrai_core"].routes
+    for rule in app.url_map.iter_rules():
+        found = routes.match("GET" if "GET" in rule.methods else "POST", rule.rule.replace("<name>", "docs.js"))
+        assert found is not None and found.kind is Kind.ROUTE and found.target.rule == rule.rule, rule
+    asset = routes.match("GET", "/docs/assets/swagger-ui.css")
+    assert (asset.target.endpoint, asset.params) == ("mock_docs.asset", {"name": "swagger-ui.css"})
 
 
 @pytest.mark.parametrize("name", list(REQUESTS))
@@ -92,78 +102,30 @@ def test_requests_to_the_api_never_reach_flask(name: str) -> None:
     assert reached == []
 
 
-@pytest.mark.parametrize("path", ["/", "/docs", "/openapi.json", "/__mock/health", "/nowhere", "/meetings/789/"])
-def test_other_paths_are_flasks(path: str) -> None:
+@pytest.mark.parametrize("path", ["/", "/docs", "/openapi.json", "/__mock/health"])
+def test_flasks_own_routes_reach_flask_routed_once(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flask gets the route the core matched: its own routing never runs."""
+    from werkzeug.routing import MapAdapter
+
+    matched: list[str] = []
+    match = MapAdapter.match
+    monkeypatch.setattr(MapAdapter, "match", lambda self, *args, **kwargs: matched.append(path) or match(self, *args, **kwargs))
     app = _app()
     reached = _counting_flask(app)
-    app.test_client().get(path)
-    assert reached == [path]
+    assert app.test_client().get(path).status_code in (200, 302)
+    assert reached == [path] and matched == []
 
 
-class _Headers:
-    def __init__(self, headers: dict[str, str]) -> None:
-        self._headers = {k.lower(): v for k, v in headers.items()}
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self._headers.get(name, default)
-
-    def get_all(self, name: str) -> list[str]:
-        return [self._headers[name]] if name in self._headers else []
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._headers.items())
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._headers
+@pytest.mark.parametrize("path", ["/nowhere", "/meetings/789/", "/docs/assets"])
+def test_paths_no_route_has_are_a_json_404_from_the_core(path: str) -> None:
+    app = _app()
+    reached = _counting_flask(app)
+    answer = app.test_client().get(path, headers=AUTH)
+    assert (answer.status_code, answer.get_json()["error"]["code"]) == (404, "not_found") and reached == []
 
 
-class _Scope:
-    """An RSGI HTTP scope as Granian gives it."""
-
-    proto, http_version, scheme, query_string = "http", "1.1", "http", ""
-    server, client, authority = "127.0.0.1:4010", "127.0.0.1:50000", "127.0.0.1:4010"
-
-    def __init__(self, method: str, path: str, headers: dict[str, str]) -> None:
-        self.method, self.path, self.headers = method, path, _Headers(headers)
-
-
-class _Protocol:
-    """An RSGI HTTP protocol that records the answer."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-        self.answer: tuple[int, list[tuple[str, str]], bytes] | None = None
-
-    async def __call__(self) -> bytes:
-        return self.body
-
-    async def _chunks(self) -> Any:
-        for start in range(0, len(self.body), 4096):
-            yield self.body[start : start + 4096]
-
-    def __aiter__(self) -> Any:
-        return self._chunks()
-
-    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.answer = (status, headers, body)
-
-    def response_empty(self, status: int, headers: list[tuple[str, str]]) -> None:
-        self.answer = (status, headers, b"")
-
-
-def rsgi_call(app: Flask, method: str, path: str, headers: dict[str, str] | None = None, data: bytes = b"") -> tuple[int, dict[str, str], bytes]:
-    """One request through the RSGI lane that ``waterrai-mock`` serves, in process."""
-    lane = RsgiLane(app.extensions["waterrai_front"], app.wsgi_app, app.extensions["waterrai_log"])
-    headers = dict(headers or {})
-    if data:
-        headers["Content-Length"] = str(len(data))
-    protocol = _Protocol(data)
-    from urllib.parse import unquote
-
-    asyncio.run(lane.__rsgi__(_Scope(method, unquote(path), headers), protocol))
-    assert protocol.answer is not None
-    status, answer_headers, body = protocol.answer
-    return status, {k.lower(): v for k, v in answer_headers}, body
+def _rsgi(app: Flask) -> RsgiClient:
+    return RsgiClient(app)
 
 
 @pytest.mark.parametrize("name", list(REQUESTS))
@@ -171,10 +133,9 @@ def test_the_rsgi_lane_answers_as_the_wsgi_lane(name: str) -> None:
     """Two mocks with the same seed and clock: one asked through WSGI, one through RSGI."""
     request = REQUESTS[name]
     wsgi = _app().test_client().open(**request)
-    status, headers, body = rsgi_call(_app(), request["method"], request["path"], request.get("headers"), request.get("data", b""))
-    assert (status, body) == (wsgi.status_code, wsgi.get_data())
-    headers.pop("connection", None)  # hop-by-hop: the RSGI lane closes after a 413 (WSGI may not say so)
-    assert headers == {k.lower(): v for k, v in wsgi.headers.items()}
+    rsgi = _rsgi(_app()).open(**request)
+    assert (rsgi.status_code, rsgi.get_data()) == (wsgi.status_code, wsgi.get_data())
+    assert dict(rsgi.headers.items()) == dict(wsgi.headers.items())
 
 
 @pytest.mark.parametrize("origins", ["*", ["http://localhost:3000", "https://app.example"]])
@@ -198,14 +159,16 @@ def test_cors_headers_are_flask_cors_own(origins: Any, origin: str | None) -> No
 
 def test_the_rsgi_lane_hands_other_paths_to_flask_with_their_bodies_bounded() -> None:
     app = _app()
-    status, headers, body = rsgi_call(app, "GET", "/docs")
-    assert status == 200 and headers["content-type"].startswith("text/html") and b"swagger-ui" in body
-    status, _, body = rsgi_call(app, "POST", "/__mock/settings", JSON, b'{"delay": "5-9"}')
-    assert status == 200 and b'"min_ms":5' in body
+    rsgi = _rsgi(app)
+    docs = rsgi.get("/docs")
+    assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html") and b"swagger-ui" in docs.get_data()
+    changed = rsgi.post("/__mock/settings", headers=JSON, data=b'{"delay": "5-9"}')
+    assert changed.status_code == 200 and b'"min_ms":5' in changed.get_data()
     assert app.test_client().get("/__mock/settings").get_json()["settings"]["delay"] == {"min_ms": 5, "max_ms": 9}
-    status, _, body = rsgi_call(app, "POST", "/__mock/settings", JSON, b"[" + b"1," * 40_000 + b"1]")
-    assert status == 413 and b"payload_too_large" in body
-    assert rsgi_call(app, "GET", "/nowhere")[0] == 404
+    too_large = rsgi.post("/__mock/settings", headers=JSON, data=b"[" + b"1," * 40_000 + b"1]")
+    assert too_large.status_code == 413 and b"payload_too_large" in too_large.get_data()
+    assert too_large.headers["Connection"] == "close"
+    assert rsgi.get("/nowhere").status_code == 404
 
 
 def test_a_held_timeout_ends_at_its_bound_with_a_close_and_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -217,15 +180,10 @@ def test_a_held_timeout_ends_at_its_bound_with_a_close_and_no_answer(monkeypatch
 
     monkeypatch.setattr(rsgi_lane, "MAX_DELAY_MS", 80)
 
-    class Silent(_Protocol):
-        async def client_disconnect(self) -> None:
-            await asyncio.sleep(3600)  # a client that never gives up
-
-    app = _app()
-    lane = RsgiLane(app.extensions["waterrai_front"], app.wsgi_app, app.extensions["waterrai_log"])
-    protocol = Silent(b"")
+    rsgi = _rsgi(_app())
+    protocol = RsgiProtocol(b"")  # a client that never gives up
     started = time.monotonic()
-    asyncio.run(lane.__rsgi__(_Scope("GET", "/meetings/789", {**AUTH, "Prefer": "fault=timeout"}), protocol))
+    rsgi.send(RsgiScope("GET", "/meetings/789", [*AUTH.items(), ("Prefer", "fault=timeout")]), protocol)
     assert 0.08 <= time.monotonic() - started < 1.0
     assert protocol.answer == (200, rsgi_lane._UNSENDABLE, b"")
 
@@ -245,16 +203,16 @@ class _CountingLoop:
         return self.loop.call_soon(callback, *args)
 
 
-def _turn_of_creates(app: Flask, protocols: list[_Protocol]) -> _CountingLoop:
+def _turn_of_creates(app: Flask, protocols: list[RsgiProtocol]) -> _CountingLoop:
     """Serve one create per protocol in one turn of a loop, through a lane Granian has initialised."""
-    lane = RsgiLane(app.extensions["waterrai_front"], app.wsgi_app, app.extensions["waterrai_log"])
+    lane = RsgiLane(app.extensions["waterrai_core"])
     counting: list[_CountingLoop] = []
 
     async def serve() -> None:
         counting.append(_CountingLoop(asyncio.get_running_loop()))
         lane.__rsgi_init__(counting[0])  # type: ignore[arg-type]
-        headers = {**AUTH, **JSON, "Content-Length": str(len(VALID_BODY))}
-        await asyncio.gather(*(lane.__rsgi__(_Scope("POST", CREATE, headers), protocol) for protocol in protocols))
+        headers = [*AUTH.items(), *JSON.items(), ("Content-Length", str(len(VALID_BODY)))]
+        await asyncio.gather(*(lane.__rsgi__(RsgiScope("POST", CREATE, headers), protocol) for protocol in protocols))
 
     asyncio.run(serve())
     return counting[0]
@@ -270,7 +228,7 @@ def test_creates_answered_in_one_turn_are_committed_once_and_before_any_answer_l
     database = tmp_path / "state.sqlite3"
     readable: list[bool] = []
 
-    class Checking(_Protocol):
+    class Checking(RsgiProtocol):
         """Whether another worker could read the meeting back at the moment its answer is sent."""
 
         def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
@@ -293,7 +251,7 @@ def test_creates_of_a_turn_whose_commit_fails_are_each_answered_500(tmp_path: An
     database = tmp_path / "state.sqlite3"
     app = _app(state_path=database)
     arm_commit_trap(database, "meetings", app.extensions["waterrai_mock"].state)
-    protocols = [_Protocol(VALID_BODY) for _ in range(3)]
+    protocols = [RsgiProtocol(VALID_BODY) for _ in range(3)]
     _turn_of_creates(app, protocols)
     for protocol in protocols:
         assert protocol.answer is not None
@@ -302,7 +260,7 @@ def test_creates_of_a_turn_whose_commit_fails_are_each_answered_500(tmp_path: An
     with sqlite3.connect(database) as other:
         assert other.execute("SELECT COUNT(*) FROM meetings WHERE seeded = 0").fetchone()[0] == 0
         other.execute("UPDATE trap_armed SET armed = 0")
-    again = [_Protocol(VALID_BODY)]
+    again = [RsgiProtocol(VALID_BODY)]
     _turn_of_creates(app, again)  # the next turn writes again
     assert again[0].answer is not None and again[0].answer[0] == 200
 
@@ -310,7 +268,7 @@ def test_creates_of_a_turn_whose_commit_fails_are_each_answered_500(tmp_path: An
 def test_the_access_lines_of_a_turn_are_written_together_at_its_end() -> None:
     written: list[str] = []
     app = create_app(access_log=written.append, journal=False)
-    protocols = [_Protocol(VALID_BODY) for _ in range(4)]
+    protocols = [RsgiProtocol(VALID_BODY) for _ in range(4)]
     _turn_of_creates(app, protocols)
     assert len(written) == 1  # one write for the turn
     lines = written[0].split("\n")

@@ -4,12 +4,17 @@ phases."""
 
 from __future__ import annotations
 
+import pytest
+
 import subprocess
 import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
-from test_mock_server_process import TOKEN, Server
+from processes import TOKEN, Server
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 

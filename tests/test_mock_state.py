@@ -13,30 +13,11 @@ import pytest
 
 from typing import Any, Callable
 
+from conftest import AUTH
 from mock_server import create_app
 from mock_server.state import InsufficientMinutes, NewMeeting, State, Wanted
-from test_mock_server_process import Server, call
-
-
-def arm_commit_trap(database: Path, table: str, state: State) -> None:
-    """Make the next COMMIT of ``state`` that holds a row inserted into ``table`` fail, once, as
-    SQLite fails a COMMIT: a deferred foreign key, checked only at COMMIT, which leaves the
-    transaction open. Its disarming is part of that transaction, so a rollback re-arms it; another
-    connection disarms it with ``UPDATE trap_armed SET armed = 0`` (foreign keys are off there)."""
-    with sqlite3.connect(database) as setup:
-        setup.executescript(
-            f"""
-            CREATE TABLE trap_parent (id INTEGER PRIMARY KEY);
-            CREATE TABLE trap (parent INTEGER REFERENCES trap_parent (id) DEFERRABLE INITIALLY DEFERRED);
-            CREATE TABLE trap_armed (armed INTEGER);
-            INSERT INTO trap_armed VALUES (1);
-            CREATE TRIGGER spring AFTER INSERT ON {table} WHEN (SELECT armed FROM trap_armed) BEGIN
-                INSERT INTO trap VALUES (1);
-                UPDATE trap_armed SET armed = 0;
-            END;
-            """
-        )
-    state._connection().execute("PRAGMA foreign_keys = ON")  # the trap needs its foreign key checked
+from processes import Server, call
+from state_traps import arm_commit_trap
 
 
 def _journal_line(path: str) -> tuple[float, str, str, int, float]:
@@ -128,7 +109,7 @@ def test_a_balance_for_an_existing_state_file_is_reported_as_ignored(tmp_path: P
 def test_a_state_file_that_is_not_one_is_a_clear_error(tmp_path: Path) -> None:
     import subprocess
 
-    from test_mock_server_process import SCRIPT, free_port
+    from processes import SCRIPT, free_port
 
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a database, but someone's notes\n" * 100)
@@ -305,4 +286,36 @@ def test_a_turn_that_cannot_be_scheduled_frees_the_writer_lock(tmp_path: Path) -
     with sqlite3.connect(database, timeout=0.5) as other:  # no turn was left holding the lock
         other.execute("UPDATE account SET balance = balance")
     assert _created(database) == []
+    state.close()
+
+
+def test_a_read_kept_by_one_worker_goes_when_another_takes_meetings_away(tmp_path: Path) -> None:
+    """Each worker keeps the answers of its reads; a reset or a prune through another process
+    (another State on the same file) moves the state's generation on, and the kept answer goes."""
+    database = tmp_path / "state.sqlite3"
+    first = create_app(state_path=database, access_log=False, journal=False).test_client()
+    second = create_app(state_path=database, access_log=False, journal=False, initialize=False)
+    created = first.post("/meetings", headers=AUTH, json={"person_name": "Ada", "scenario_id": 456}).get_json()["data"]["id"]
+    assert first.get(f"/meetings/{created}", headers=AUTH).status_code == 200  # read, and kept
+    assert first.get(f"/meetings/{created}", headers=AUTH).status_code == 200
+    before = second.extensions["waterrai_mock"].state.generation()
+    second.test_client().post("/__mock/reset")
+    assert second.extensions["waterrai_mock"].state.generation() == before + 1
+    assert first.get(f"/meetings/{created}", headers=AUTH).status_code == 404
+
+
+def test_a_prune_moves_the_generation_on_and_a_plain_create_does_not(tmp_path: Path) -> None:
+    """Readers keep answers of meetings while the generation holds; the oldest meetings pruned
+    past the limit are taken away, so a prune must move it on."""
+    from mock_server.state import Limits, Seed
+
+    state = State(tmp_path / "state.sqlite3", Limits(max_meetings=3, max_end_users=10, recent_requests=10))
+    state.initialize(Seed(balance=10_000, scenarios=[], meetings=[], reused=[]))
+    start = state.generation()
+    state.create_meeting(1, _build)
+    state.create_meeting(1, _build)
+    state.create_meeting(1, _build)
+    assert state.generation() == start  # nothing taken away yet
+    state.create_meeting(1, _build)  # the fourth meeting prunes the first
+    assert state.generation() == start + 1 and state.meeting(1) is None
     state.close()

@@ -3,28 +3,27 @@ do start-server-and-test and other test runners), Granian's main process and its
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from meetings_spec.serving import free_port
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 SCRIPT = Path(sys.executable).with_name("waterrai-mock")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_sigint_to_the_process_group_stops_the_mock_every_time() -> None:
     """Without a deadline for a worker that does not stop, about one stop in three hung here."""
     for attempt in range(4):
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [str(SCRIPT), "--port", str(port), "--quiet", "--workers", "1"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,

@@ -17,7 +17,7 @@ from meetings_spec import View, contract_view, load_spec
 from meetings_spec.judge import Exchange, Judge, Outcome
 from meetings_spec.nulls import tolerating_nulls
 from meetings_spec.refs import RefResolver, request_body_pointer, schema_ref, spec_registry
-from meetings_spec.rules import Operation, operations
+from meetings_spec.model import Operation, operations
 from spec_edits import prop, require, set_prop
 from validation_proxy.inspection import Inspector
 

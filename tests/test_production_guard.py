@@ -132,6 +132,9 @@ import json, sys
 import pytest
 import requests
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 calls = []
 sys.addaudithook(lambda event, args: calls.append(event) if event in ("socket.getaddrinfo", "socket.connect", "socket.gethostbyname") else None)
 results = {}

@@ -26,7 +26,10 @@ from mock_server import create_app
 
 from proxies import COERCION_WITNESSES, CREATE, NULL_WITNESSES, ROOT, drive, proxying, send
 from servers import COERCIONS, TOKEN, Recording, Rewriting, mock_app, null_as_not_given, serving
-from test_contract_suite import BROKEN, _alternative_choices, run_suite
+from broken_servers import BROKEN, alternative_choices, run_suite
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
@@ -95,7 +98,7 @@ def test_the_contract_suite_through_the_proxy_gets_the_same_verdict_and_no_answe
 
 
 def test_a_server_choosing_differently_where_the_docs_are_silent_gives_no_violation(tmp_path: Path) -> None:
-    with serving(Rewriting(mock_app(), on_answer=_alternative_choices)) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+    with serving(Rewriting(mock_app(), on_answer=alternative_choices)) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
         drive(proxy.url)
         found = proxy.violations()
     assert _response_side(found) == []
@@ -130,6 +133,7 @@ EXPECTED_RULE = {
     "created meeting not readable": "x-mutable: ",
     "wrong envelope": "schema: ",
     "string id": "schema: body.data.id",
+    "undocumented status": "status",
     "bad timestamp": "schema: body.data.created_at",
     "null echoed back as null": "x-default-from: createDynamicMeeting: person_name omitted is made from first_name and last_name",
     "null read without its default": "default: createMeeting: meeting_type omitted",

@@ -17,14 +17,17 @@ from typing import Any
 import pytest
 from proxies import ROOT, proxying
 from servers import Rewriting, serving
-from test_proxy_recording import TOKEN, broken_server, check_command, spellings
+from recordings import TOKEN, broken_server, check_command, spellings
 
 from mock_server import create_app
 from validation_proxy.check import main as check_main
+from processes import CHROMIUM, CHROMIUM_ARGS, chromium_missing
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 API = "https://api.example.com"
 FIXTURES = ROOT / "fixtures"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -236,7 +239,7 @@ def _browse(har_path: Path, proxy_base: str, content: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(record_har_path=str(har_path), record_har_content=content)
             page = context.new_page()
@@ -263,7 +266,7 @@ def _findings(report: dict[str, Any]) -> Counter[tuple[str, str, str]]:
     return Counter((v["operation"], v["side"], v["rule"]) for v in report["violations"])
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+@pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
 @pytest.mark.parametrize("mode", ["embed", "attach", "attach-zip"])
 def test_a_playwright_har_gives_what_the_proxy_found_live(tmp_path: Path, mode: str) -> None:
     har = tmp_path / ("pw.zip" if mode == "attach-zip" else "pw.har")
@@ -286,7 +289,7 @@ def test_a_playwright_har_gives_what_the_proxy_found_live(tmp_path: Path, mode: 
             ET.fromstring(done.stdout)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+@pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
 def test_a_playwright_har_without_content_is_never_a_pass(tmp_path: Path) -> None:
     har = tmp_path / "pw.har"
     with serving(Rewriting(create_app(token=TOKEN, access_log=False, journal=False))) as upstream, proxying(upstream, "--quiet", tmp=tmp_path) as running:

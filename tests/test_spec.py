@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,23 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
 from meetings_spec import SPEC_PATH, View, contract_view, load_spec
-from meetings_spec.assumptions import iter_assumptions, readme_block, readme_section
+from meetings_spec.assumptions import README_BEGIN, README_END, iter_assumptions, readme_section
 from meetings_spec.refs import RefResolver, spec_registry
-from meetings_spec.rules import lookup, operations, schema_properties
-from meetings_spec.schemas import FORMAT_CHECKER, SpecValidators, iter_media_examples
+from meetings_spec.model import lookup, operations
+from meetings_spec.shapes import properties
+from reference_validators import FORMAT_CHECKER, SpecValidators, iter_media_examples
 from meetings_spec.shapes import flatten
+
+
+def schema_properties(spec: dict, name: str) -> dict:
+    """Flattened properties of ``components/schemas/<name>``."""
+    return properties({"$ref": f"#/components/schemas/{name}"}, RefResolver(spec))
+
+
+def readme_block(readme_text: str) -> str | None:
+    """The generated block as README.md has it now, or None if its markers are missing."""
+    match = re.search(re.escape(README_BEGIN) + r".*?" + re.escape(README_END), readme_text, re.S)
+    return match.group(0) if match else None
 
 SPEC = load_spec()
 README = Path(__file__).resolve().parent.parent / "README.md"

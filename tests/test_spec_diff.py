@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from meetings_spec import load_spec
-from spec_diff import Change, Level, View, diff_specs
+from spec_diff import Change, Level, ShownIn, diff_specs
 from spec_diff.catalogue import CATALOGUE
 from tests.spec_edits import EDITS, Edit, component, unrequire
 
@@ -65,7 +65,7 @@ def test_every_catalogued_rule_has_an_edit_that_triggers_it_and_nothing_uncatalo
         for change in found_by(index):
             assert change.rule in CATALOGUE, f"{edit.name}: reported {change.rule}, which the catalogue lacks"
             level = CATALOGUE[change.rule].level
-            expected = min(level, Level.POSSIBLY_BREAKING) if change.view is View.STRICT else level
+            expected = min(level, Level.POSSIBLY_BREAKING) if change.view is ShownIn.STRICT else level
             assert change.level is expected, f"{edit.name}: {change.rule} reported {change.level.label}, not {expected.label}"
             if change.rule == edit.rule:
                 reported_by_namer.add(change.rule)

@@ -20,6 +20,9 @@ from spec_diff.catalogue import CATALOGUE
 from spec_diff.cli import main
 from tests.spec_edits import component, prop
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).parent / "waterrai-spec"
 SPEC = load_spec()

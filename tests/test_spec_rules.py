@@ -19,7 +19,7 @@ import yaml
 from conftest import AUTH, CREATE, DYNAMIC
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.judge import EXTENSIONS, Exchange, Judge, Outcome
-from meetings_spec.rules import lookup, operations
+from meetings_spec.model import lookup, operations
 from mock_server import create_app
 
 SPEC = load_spec()

@@ -40,6 +40,9 @@ import json, logging, os, sys, warnings
 from urllib.parse import quote, quote_plus
 import pytest
 
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
+
 TOKEN = os.environ["WATERRAI_API_TOKEN"]
 AUTH = "Bearer " + TOKEN
 FORMS = " ".join([AUTH, quote(AUTH, safe=""), quote_plus(AUTH), json.dumps({"Authorization": AUTH}), repr({"Authorization": AUTH})])

@@ -27,10 +27,13 @@ import pytest
 from meetings_spec import View, contract_view, load_spec
 from meetings_spec.loader import default_spec_path
 from meetings_spec.refs import JSON, RefResolver
-from meetings_spec.rules import operations
+from meetings_spec.model import operations
 from meetings_spec.shapes import flatten
 from meetings_spec.views import iter_operations
-from test_mock_server_process import Server
+from processes import Server
+
+#: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
+pytestmark = pytest.mark.processes
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = ROOT / "clients"

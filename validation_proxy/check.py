@@ -106,7 +106,7 @@ def check(har: HarLog, inspector: Inspector, base_path: str = "") -> Report:
         path = _api_path(entry.path, base_path)
         match = None if path is None else inspector.routes.match(entry.method, path)
         if match is not None or not entry.url:  # a malformed entry is reported, not taken for a page asset
-            api.append((entry, path or "", match.op.spec.operation_id if match is not None and match.op is not None else ""))
+            api.append((entry, path or "", match.target.operation_id if match is not None and match.target is not None else ""))
     report = Report(har.source, [], len(har.entries), len(har.entries) - len(api))
     sanitized = har.creator == CHROME and api and not any(name.lower() == "authorization" for entry, _, _ in api for name, _ in entry.request_headers)
     if sanitized:

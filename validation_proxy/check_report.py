@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from fixtures_builder.writers import dump
+from meetings_spec.files import dump
 from validation_proxy.inspection import REQUEST, RESPONSE, Violation
 
 #: ``--fail-on``: the sides whose violations fail the check (exit 1).

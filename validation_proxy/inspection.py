@@ -1,43 +1,27 @@
 """What a validation proxy (or the offline check of a recording) finds wrong in one exchange.
 
 Every check is read from the spec's lenient view, what the docs promise, since the server behind
-the proxy is a real one: the request as the mock validates it (the same stages of
-``mock_server.validate``, with the lenient view's validators; a null the docs are silent on read
-as the field not given, ``meetings_spec.nulls``), the answer's status, media type
-and body schema, and the spec's own rules through the shared ``meetings_spec.judge.Judge``, which
-also judges the rules that span exchanges (the same e-mail gives the same end user; the minutes
-left never grow). A rule whose precondition the traffic does not show is not reported.
+the proxy is a real one: the contract library's ``check_request`` and ``check_response`` (the
+same checks the mock answers 4xx with, on the strict view) and the spec's own rules through the
+shared ``meetings_spec.judge.Judge``, which also judges the rules that span exchanges (the same
+e-mail gives the same end user; the minutes left never grow). The problems they return become
+violations here. A rule whose precondition the traffic does not show is not reported.
 """
 
 from __future__ import annotations
 
-import json
-import zlib
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
-import jsonschema_rs
-import orjson
-
-from meetings_spec import View, contract_view
+from meetings_spec import View
+from meetings_spec.contract import Contract, OperationContract
 from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome
-from meetings_spec.nulls import read_as_omitted
-from meetings_spec.refs import JSON, SPEC_URI, keyed, response_body_pointer
-from meetings_spec.rules import scenario_attribute
-from meetings_spec.schemas import FORMAT_CHECKER
-from mock_server.compiled import CompiledOperation, compile_operations
-from mock_server.errors import ApiError, Problem
-from mock_server.routes import Kind, RouteTable
-from mock_server.validate import check_bearer, check_body, check_parameters, orjson_reads_exactly, parse_json_body, problems
+from meetings_spec.problems import HIDDEN, NOTHING, Part, Problem, clip
+from meetings_spec.secrets import is_credential
+from meetings_spec.routing import Kind
+from meetings_spec.model import scenario_attribute
 
 REQUEST, RESPONSE = "request", "response"
-#: At most this many schema errors are reported for one body: the first ones say what is wrong.
-MAX_SCHEMA_ERRORS = 10
-_CLIP = 300
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _CLIP else text[: _CLIP - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -65,7 +49,7 @@ class Seen:
 
     method: str
     path: str
-    operation: CompiledOperation | None
+    operation: OperationContract | None
     path_parameters: dict[str, Any] = field(default_factory=dict)
     body: Any = ABSENT
     violations: list[Violation] = field(default_factory=list)
@@ -77,7 +61,7 @@ class Seen:
 
     @property
     def label(self) -> str:
-        return self.operation.spec.operation_id if self.operation is not None else f"{self.method} {self.path}"
+        return self.operation.operation_id if self.operation is not None else f"{self.method} {self.path}"
 
 
 SCENARIO_HELP = (
@@ -113,11 +97,10 @@ class Inspector:
     """
 
     def __init__(self, spec: dict[str, Any], *, scenarios: Mapping[int, Mapping[str, Any]] | None = None) -> None:
-        self.view = contract_view(spec, View.LENIENT)
-        self.operations = compile_operations(self.view)
-        self.routes = RouteTable(self.operations.values())
+        self.contract = Contract(spec, View.LENIENT)
+        self.view = self.contract.document
+        self.routes = self.contract.route_table()
         self.judge = Judge(self.view, scenarios=scenarios)
-        self._responses = _ResponseValidators(self.view, self.operations.values())
 
     # -------------------------------------------------------------------- the request
 
@@ -131,32 +114,18 @@ class Inspector:
             return Seen(method, path, None, unchecked="OPTIONS (a CORS preflight) is not an operation of the spec")
         if match.kind is Kind.NOT_ALLOWED:
             seen = Seen(method, path, None)
-            seen.violations.append(Violation(seen.label, REQUEST, "method", match.allow, method, f"{match.path} has no {method} operation; it allows {match.allow}"))
+            seen.violations.append(Violation(seen.label, REQUEST, "method", match.allow, method, f"{match.template} has no {method} operation; it allows {match.allow}"))
             return seen
-        op = match.op
+        op = match.target
         assert op is not None
-        seen = Seen(method, path, op, dict(match.params))
-        label = op.spec.operation_id
-        stages = [lambda: check_bearer(op, headers.get("authorization"), None)]
-        stages.append(lambda: seen.path_parameters.update(check_parameters(op, match.params)))
+        checked = self.contract.check_request(
+            op, authorization=headers.get("authorization"), path_parameters=match.params, content_type=headers.get("content-type"), body=body
+        )
+        seen = Seen(method, path, op, checked.parameters, checked.document)
         if op.body_validator is not None and body is None:
             seen.unrecorded = "the request's body was not recorded"
-        elif op.body_validator is not None:
-            stages.append(lambda: self._body(op, seen, headers.get("content-type"), body))
-        for stage in stages:
-            try:
-                stage()
-            except ApiError as error:
-                for problem in error.details:
-                    got = _text_of(body) if problem.field == "body" and problem.received is None else received(problem)
-                    seen.violations.append(Violation(label, REQUEST, _request_rule(problem.field, problem.rule), _request_expectation(problem.field), got, _clip(problem.message)))
+        seen.violations = [_request_violation(op.operation_id, problem) for problem in checked.problems]
         return seen
-
-    @staticmethod
-    def _body(op: CompiledOperation, seen: Seen, content_type: str | None, body: bytes) -> None:
-        seen.body = parse_json_body(content_type, body)
-        # a null the docs are silent on is the server's to refuse or to read as not given
-        check_body(op, read_as_omitted(seen.body, op.spec.silent_nulls))
 
     # -------------------------------------------------------------------- the answer
 
@@ -166,95 +135,61 @@ class Inspector:
         op = seen.operation
         if op is None:
             return []
-        label, found = op.spec.operation_id, []
-        declared = _declared_status(op, status)
+        label, found = op.operation_id, []
         if seen.violations and 200 <= status < 300:
             found.append(Violation(label, RESPONSE, "invalid request accepted", "a 4xx", str(status), f"the request breaks the spec ({seen.violations[0].rule}) but was answered {status}; it must be refused with a 4xx"))
-        if declared is None:
-            found.append(Violation(label, RESPONSE, "status", "one of " + ", ".join(op.spec.responses), str(status), f"{op.spec.operation_id} does not declare the status {status}"))
+        checked = self.contract.check_response(
+            op, status, content_type=headers.get("content-type"), content_encoding=headers.get("content-encoding", ""), body=body, head=seen.method == "HEAD"
+        )
+        found += [_answer_violation(op, checked.declared, problem) for problem in checked.problems]
+        if checked.declared is None or any(problem.part is not Part.SCHEMA for problem in checked.problems):
             return found
-        document, problem = (ABSENT, "") if seen.method == "HEAD" or body is None else _json_document(headers, body)
-        if _has_json(op, declared) and seen.method != "HEAD" and body is not None:
-            if problem:
-                wrong_type = "media type" in problem
-                got = (headers.get("content-type") or "absent") if wrong_type else _text_of(_decoded_or_as_sent(headers, body))
-                found.append(Violation(label, RESPONSE, "media type" if wrong_type else "body", "a JSON body", _clip_value(got), problem))
-                return found
-            found += self._responses.violations(op, declared, label, document)
         if not seen.violations:  # the rules judge answers to requests that keep the spec
-            found += self._judged(seen, status, ABSENT if problem else document)
+            found += self._judged(seen, status, checked.document)
         return found
 
     def _judged(self, seen: Seen, status: int, document: Any) -> list[Violation]:
         op = seen.operation
         assert op is not None
-        exchange = Exchange(op.spec, seen.body, seen.path_parameters, status, document, documented=_documented(seen.body))
+        exchange = Exchange(op.model, seen.body, seen.path_parameters, status, document, documented=_documented(seen.body))
         return [
-            Violation(op.spec.operation_id, finding.side, f"{finding.extension}: {finding.rule}", finding.expected, finding.got, _clip(finding.message))
+            Violation(op.operation_id, finding.side, f"{finding.extension}: {finding.rule}", finding.expected, finding.got, clip(finding.message))
             for finding in self.judge.judge(exchange)
             if finding.outcome is Outcome.FAILED
         ]
 
 
-#: ``got`` holds at most this many characters of what came.
-_CLIP_VALUE = 120
+#: How each part of the contract is named in a violation's rule, and what it expects of a request.
+_RULES = {Part.SECURITY: "security", Part.MEDIA_TYPE: "media type", Part.MALFORMED: "body", Part.STATUS: "status"}
+_REQUEST_EXPECTS = {
+    Part.SECURITY: 'an Authorization header "Bearer <token>"',
+    Part.MEDIA_TYPE: "a JSON body (application/json)",
+    Part.MALFORMED: "a JSON body (application/json)",
+}
 
 
-def _clip_value(text: str) -> str:
-    return text if len(text) <= _CLIP_VALUE else text[: _CLIP_VALUE - 1] + "…"
+def _rule(problem: Problem) -> str:
+    return _RULES.get(problem.part) or f"schema: {problem.field}"
 
 
-def received(problem: Problem) -> str:
-    """What came where ``problem`` is, for a violation's ``got``: the value as JSON spells it
-    (clipped), "absent" when there was none; a credential's value hidden (a header's as a
-    recording keeps it, a field named like one replaced), never the schema's keyword."""
-    from validation_proxy.redaction import HIDDEN, hidden_header, is_credential  # it imports this module
-
-    if problem.received is None:
-        return "(not recorded)"
-    if problem.received.absent:
-        return "absent"
-    value = problem.received.value
-    where, _, name = problem.field.rpartition(".")
-    if where == "header":
-        return _clip_value(hidden_header(name, str(value)))
-    if is_credential(name):
-        return HIDDEN
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return _clip_value(text)
+def _got(problem: Problem) -> str:
+    """What came, as the problem quotes it; a value in a field named like a credential hidden."""
+    return HIDDEN if problem.part is Part.SCHEMA and is_credential(problem.field.rpartition(".")[2]) and problem.got != NOTHING else problem.got
 
 
-def _decoded_or_as_sent(headers: Mapping[str, str], body: bytes) -> bytes:
-    try:
-        return decoded(headers.get("content-encoding", ""), body)
-    except ValueError:
-        return body
+def _request_violation(label: str, problem: Problem) -> Violation:
+    expected = _REQUEST_EXPECTS.get(problem.part) or f"{problem.field} as the spec describes it"
+    return Violation(label, REQUEST, _rule(problem), expected, _got(problem), clip(problem.message))
 
 
-def _text_of(body: bytes | None) -> str:
-    """A body as the violation's ``got``: its text, clipped; "absent" when empty."""
-    if not body:
-        return "absent"
-    return _clip_value(body[: _CLIP_VALUE * 4].decode("utf-8", "replace"))
-
-
-def _request_rule(where: str, rule: str) -> str:
-    if where.startswith("header.Authorization"):
-        return "security"
-    if where.startswith("header.Content-Type"):
-        return "media type"
-    return f"schema: {where}" if rule != "json" else "body"
-
-
-def _request_expectation(where: str) -> str:
-    if where.startswith("header.Authorization"):
-        return 'an Authorization header "Bearer <token>"'
-    if where.startswith("header.Content-Type"):
-        return "a JSON body (application/json)"
-    return f"{where} as the spec describes it"
+def _answer_violation(op: OperationContract, declared: str | None, problem: Problem) -> Violation:
+    if problem.part is Part.STATUS:
+        expected = "one of " + ", ".join(op.model.responses)
+    elif problem.part is Part.SCHEMA:
+        expected = f"{problem.field} as the spec's {declared} answer describes it"
+    else:
+        expected = "a JSON body"
+    return Violation(op.operation_id, RESPONSE, _rule(problem), expected, _got(problem), clip(problem.message))
 
 
 def _documented(body: Any) -> bool:
@@ -263,90 +198,3 @@ def _documented(body: Any) -> bool:
     if not isinstance(body, dict):
         return True
     return all(not isinstance(value, str) or (value.strip() == value and value) for value in body.values())
-
-
-def _declared_status(op: CompiledOperation, status: int) -> str | None:
-    """The key of ``op.spec.responses`` that covers ``status`` (exact, then ``4XX``, then default)."""
-    responses = op.spec.responses
-    for key in (str(status), f"{str(status)[0]}XX", "default"):
-        if key in responses:
-            return key
-    return None
-
-
-def _has_json(op: CompiledOperation, status_key: str) -> bool:
-    return JSON in op.spec.responses[status_key].get("content", {})
-
-
-def _json_document(headers: Mapping[str, str], body: bytes) -> tuple[Any, str]:
-    """The answer's JSON document, or a problem saying why there is none."""
-    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type != JSON and not (media_type.startswith("application/") and media_type.endswith("+json")):
-        return None, f"{media_type or 'no media type'}: the answer's media type should be {JSON}"
-    try:
-        data = decoded(headers.get("content-encoding", ""), body)
-    except ValueError as error:
-        return None, f"undecodable: {error}"
-    if orjson_reads_exactly(data):
-        try:
-            return orjson.loads(data), ""
-        except orjson.JSONDecodeError:
-            pass  # refused: the stdlib says why, in words
-    try:
-        return json.loads(data), ""
-    except (ValueError, RecursionError) as error:
-        return None, f"not JSON: the body does not parse ({str(error)[:120]})"
-
-
-def decoded(encoding: str, body: bytes) -> bytes:
-    """The body without its content coding (gzip, deflate; br when ``brotli`` is installed)."""
-    for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
-        if coding in ("identity", ""):
-            continue
-        try:
-            if coding in ("gzip", "x-gzip"):
-                body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
-            elif coding == "deflate":
-                try:
-                    body = zlib.decompress(body)
-                except zlib.error:
-                    body = zlib.decompress(body, -zlib.MAX_WBITS)
-            elif coding == "br":
-                import brotli  # type: ignore[import-not-found]
-
-                body = brotli.decompress(body)
-            else:
-                raise ValueError(f"the content coding {coding!r} is not one the proxy reads")
-        except ImportError:
-            raise ValueError("the body is brotli-compressed and the brotli package is not installed") from None
-        except zlib.error as error:
-            raise ValueError(f"the {coding} body does not decompress ({error})") from None
-    return body
-
-
-class _ResponseValidators:
-    """The answers' body validators, each compiled once at start (jsonschema-rs, with the same
-    formats asserted as the reference ``meetings_spec.schemas``: date-time and uri)."""
-
-    def __init__(self, view: dict[str, Any], operations: Iterable[CompiledOperation]) -> None:
-        registry = jsonschema_rs.Registry([(SPEC_URI, view)])
-        asserted = set(FORMAT_CHECKER.checkers)
-        used = {value for _, value in keyed(view, "format") if isinstance(value, str)}
-        formats = {name: (lambda _value: True) for name in used - asserted}
-        self._validators: dict[tuple[str, str], jsonschema_rs.Validator] = {}
-        for op in operations:
-            for status in op.spec.responses:
-                pointer = response_body_pointer(op.spec.refs, op.spec.path, op.spec.method, status)
-                if pointer is not None:
-                    self._validators[(op.spec.operation_id, status)] = jsonschema_rs.validator_for(
-                        {"$ref": f"{SPEC_URI}#{pointer}"}, registry=registry, validate_formats=True, formats=formats
-                    )
-
-    def violations(self, op: CompiledOperation, status: str, label: str, document: Any) -> list[Violation]:
-        validator = self._validators.get((op.spec.operation_id, status))
-        if validator is None or validator.is_valid(document):
-            return []
-        return [
-            Violation(label, RESPONSE, f"schema: {problem.field}", f"{problem.field} as the spec's {status} answer describes it", received(problem), _clip(problem.message))
-            for problem in problems(validator, document, "body", MAX_SCHEMA_ERRORS)
-        ]

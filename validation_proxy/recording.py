@@ -39,12 +39,14 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from meetings_spec import har
+from meetings_spec.files import dump  # the fixtures' JSON text, so a recording reads as they do
+from meetings_spec.bodies import decoded
 from meetings_spec.about import kit_version
-from fixtures_builder.writers import dump  # the fixtures' JSON text, so a recording reads as they do
 from meetings_spec.files import write_atomically
 from validation_proxy.exchanges import Recorded
-from validation_proxy.inspection import decoded
-from validation_proxy.redaction import HIDDEN, credentials_of, hidden_header, is_credential, redactor_for, text_redactor
+from meetings_spec.problems import HIDDEN
+from meetings_spec.secrets import is_credential
+from validation_proxy.redaction import credentials_of, hidden_header, redactor_for, text_redactor
 
 log = logging.getLogger("waterrai-proxy")
 

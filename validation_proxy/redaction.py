@@ -13,17 +13,12 @@ import dataclasses
 import re
 from typing import Callable, Iterable, Mapping
 
-from meetings_spec.secrets import PLACEHOLDER, Redactor
+from meetings_spec.problems import HIDDEN
+from meetings_spec.secrets import PLACEHOLDER, Redactor, is_credential
 from validation_proxy.inspection import Violation
 
 #: What a cookie's or another credential's value becomes.
-HIDDEN = "REDACTED"
-_CREDENTIAL_NAME = re.compile(r"authorization|cookie|api[-_]?key|token|secret|session|password|passwd|credential|signature", re.IGNORECASE)
 _SCHEME = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9._~+/-]*)[ \t]+(?P<secret>\S.*)")
-
-
-def is_credential(name: str) -> bool:
-    return bool(_CREDENTIAL_NAME.search(name))
 
 
 def credentials_of(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[str]:

@@ -19,11 +19,12 @@ from urllib.parse import parse_qs
 
 import orjson
 
+from meetings_spec.bodies import DRAIN_LIMIT, declared_length, read_rsgi_body
 from validation_proxy.exchanges import Recorded
 from validation_proxy.inspection import Inspector, Seen, Violation
 from validation_proxy.ledger import ExchangeNote, ViolationLog
 from validation_proxy.redaction import credentials_of, redactor_for
-from validation_proxy.upstream import Answer, Upstream, UpstreamFailure
+from validation_proxy.upstream import UpstreamAnswer, Upstream, UpstreamFailure
 
 log = logging.getLogger("waterrai-proxy")
 
@@ -79,7 +80,7 @@ class ProxyApp:
         self._next_id += 1
         exchange_id, started, clock = self._next_id, time.time(), time.perf_counter()  # the id is this request's, whatever comes in meanwhile
         headers = list(scope.headers.items())  # a repeated header comes as often as it was sent
-        body = await _read_body(protocol, scope.headers.get("content-length"), self.options.max_body_bytes)
+        body = await read_rsgi_body(protocol, declared_length(scope.headers.get("content-length")), self.options.max_body_bytes, drain=DRAIN_LIMIT)
         if body is None:
             protocol.response_bytes(413, [*_JSON, ("connection", "close")], _error("body_too_large", f"the proxy reads request bodies up to {self.options.max_body_bytes} bytes"))
             return
@@ -102,12 +103,12 @@ class ProxyApp:
             self.on_exchange(
                 Recorded(exchange_id, _iso(started), duration_ms, scope.method,
                          self.upstream.url(scope.path, scope.query_string), headers, body, status, out_headers, out_body,
-                         seen.operation.spec.operation_id if seen.operation is not None else "", found, _answered_by_proxy(seen, answer, replaced))
+                         seen.operation.operation_id if seen.operation is not None else "", found, _answered_by_proxy(seen, answer, replaced))
             )
 
     async def _answer(
         self, scope: Any, seen: Seen, headers: list[tuple[str, str]], body: bytes
-    ) -> tuple[tuple[Answer, list[Violation]] | None, tuple[int, list[tuple[str, str]], bytes] | None]:
+    ) -> tuple[tuple[UpstreamAnswer, list[Violation]] | None, tuple[int, list[tuple[str, str]], bytes] | None]:
         """The upstream's answer with its violations, and what replaces it (None: nothing)."""
         if self.options.errors and seen.violations:
             return None, (400, _JSON, _error("contract_violation", "the request breaks the API description; it was not forwarded", seen.violations))
@@ -203,17 +204,3 @@ def _error(code: str, message: str, violations: list[Violation] | None = None) -
     if violations is not None:
         error["violations"] = [violation.as_json() for violation in violations]
     return orjson.dumps({"error": error})
-
-
-async def _read_body(protocol: Any, declared: str | None, limit: int) -> bytes | None:
-    """The whole request body, or None past ``limit`` (in one piece when its length is
-    declared and within the limit: Granian's fast path)."""
-    if declared is not None and declared.isdigit() and int(declared) <= limit:
-        return await protocol()
-    parts, size = [], 0
-    async for chunk in protocol:
-        size += len(chunk)
-        if size > limit:
-            return None
-        parts.append(chunk)
-    return b"".join(parts)

@@ -52,7 +52,7 @@ class UpstreamFailure(Exception):
 
 
 @dataclass(frozen=True)
-class Answer:
+class UpstreamAnswer:
     """The upstream's answer, untouched (header names as the upstream spelled them)."""
 
     status: int
@@ -170,7 +170,7 @@ class Upstream:
         query goes as it came."""
         return self.prefix + quote(path, safe="/:@!$&'()*+,;=") + (f"?{query}" if query else "")
 
-    async def send(self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
+    async def send(self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes) -> UpstreamAnswer:
         """The upstream's answer to the request, or ``UpstreamFailure``."""
         deadline = time.monotonic() + self.timeout_s
         for attempt in (1, 2):
@@ -216,7 +216,7 @@ class Upstream:
             raise UpstreamFailure(502, "upstream_unreachable", f"cannot connect to the upstream: {error.strerror or error}") from None
         return _Connection(reader, writer)
 
-    async def _exchange(self, connection: _Connection, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
+    async def _exchange(self, connection: _Connection, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes) -> UpstreamAnswer:
         lines = [f"{method} {self.target(path, query)} HTTP/1.1", f"Host: {self.host_header}"]
         lines += [f"{name}: {value}" for name, value in forwarded_headers(headers)]
         if body or method in _WITH_BODY:
@@ -238,7 +238,7 @@ class Upstream:
             self._idle.append(connection)
         else:
             connection.close()
-        return Answer(reading.status, answered_headers(reading.headers), b"".join(reading.body))
+        return UpstreamAnswer(reading.status, answered_headers(reading.headers), b"".join(reading.body))
 
     async def close(self) -> None:
         while self._idle:

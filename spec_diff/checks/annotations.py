@@ -12,7 +12,7 @@ from typing import Any
 
 from spec_diff import catalogue as rules
 from spec_diff.checks.comparison import ABSENT, Pointer, canonical_or_absent
-from spec_diff.model import View
+from spec_diff.model import ShownIn
 from spec_diff.normal import DOCUMENTATION, canonical
 from spec_diff.place import Findings, Place
 
@@ -37,7 +37,7 @@ def compare_annotations(old: dict[str, Any], new: dict[str, Any], place: Place, 
             findings.add(rules.DOCUMENTATION_CHANGED[key], place, f"{key} {change}", at_new(key), at_old(key))
         elif key == "x-assumption":
             text = f"x-assumption removed (was {_quote(was)})" if now is ABSENT else f"x-assumption {change}: {_quote(now)}"
-            findings.add(rules.ASSUMPTION_CHANGED, place, text, at_new(key), at_old(key), view=View.STRICT)
+            findings.add(rules.ASSUMPTION_CHANGED, place, text, at_new(key), at_old(key), view=ShownIn.STRICT)
         else:
             findings.add(rules.EXTENSION_CHANGED, place, f"{key} {change}; this tool does not know what it promises",
                          at_new(key), at_old(key))

@@ -1,7 +1,9 @@
-"""The spec's operations and the rules its vendor extensions declare, in a form code can act on.
+"""The model of the spec: its operations, their fields, and what each field's vendor extensions
+declare, in a form code can act on.
 
-The mock applies these rules and the contract suite checks them; both read them from here, so
-a rule added to the spec reaches both without a line of Python naming a field.
+The mock acts on these declarations and the judge (``meetings_spec.judge``) checks traffic by
+them; both read them from here, so a rule added to the spec reaches both without a line of
+Python naming a field.
 """
 
 from __future__ import annotations
@@ -179,12 +181,6 @@ def operations(spec: dict[str, Any]) -> dict[str, Operation]:
         op["operationId"]: Operation(op["operationId"], method, path, op, refs)
         for path, method, op in iter_operations(spec)
     }
-
-
-def schema_properties(spec: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
-    """Flattened properties of ``components/schemas/<name>``."""
-    refs = RefResolver(spec)
-    return properties({"$ref": f"#/components/schemas/{name}"}, refs)
 
 
 def lookup(document: Any, pointer: str, default: Any = _MISSING) -> Any:

@@ -1,7 +1,8 @@
-"""Reference JSON Schema validators for the spec's bodies (python-jsonschema, Draft 2020-12).
+"""The tests' yardstick: python-jsonschema (Draft 2020-12) validators of the spec's bodies.
 
-The mock uses a faster validator with the same semantics (see ``mock_server.validate``); this
-module is the yardstick the tests, the fixtures and the contract suite measure against.
+The kit validates with one stack, the contract library's (``meetings_spec.contract``, built on
+jsonschema-rs); these independent validators are what the tests hold its verdicts, the mock's
+answers and the fixtures to.
 """
 
 from __future__ import annotations
