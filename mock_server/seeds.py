@@ -143,6 +143,8 @@ class SeedRules:
         parts["balance"] = {"type": "integer", "minimum": 0}
         if balance is not None and balance_op is not None:
             parts["balance"] = {"allOf": [_ref(_body_pointer(refs, balance_op, balance))], "minimum": 0}
+        order = ["balance", "scenarios", "meetings", self.reused_label]
+        parts = {name: parts[name] for name in order if name in parts}
         self.parts = list(parts)
         self.validator = compiled.contract.validator({"type": "object", "properties": parts, "additionalProperties": False})
 
