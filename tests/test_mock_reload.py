@@ -60,7 +60,9 @@ def test_a_broken_edit_keeps_the_last_good_spec_and_says_where_it_is_broken(clie
     spec_file.write_text(good.replace("$ref: '#/components/schemas/MeetingId'", "$ref: '#/components/schemas/NoSuchThing'", 1))
     with caplog.at_level("ERROR", logger="mock_server.reload"):
         assert watcher.check() is False
-        assert watcher.check() is False  # looked at again: logged once
+        assert watcher.check() is False  # looked at again
+        spec_file.write_text(spec_file.read_text())  # saved again, as broken
+        assert watcher.check() is False  # logged once all the same
     error = client.get("/__mock/health").get_json()["spec"]["error"]
     line = next(number for number, text in enumerate(spec_file.read_text().splitlines(), 1) if "NoSuchThing" in text)
     assert error.startswith(f"{spec_file}, line {line}, at /components/schemas/") and "leads nowhere" in error

@@ -138,7 +138,7 @@ def test_sandboxes_are_shared_by_workers_and_kept_in_a_state_file(tmp_path: Path
     assert b"token-ada" not in database.read_bytes()
 
 
-def test_a_sandbox_removed_while_a_worker_still_knows_it_is_made_again(tmp_path: Path) -> None:
+def test_a_sandbox_removed_by_another_worker_is_made_again(tmp_path: Path) -> None:
     """Another worker removes the sandbox (the least recently used) between this worker's two
     creates: the second is served in a sandbox made afresh, not lost, nor an error."""
     database = tmp_path / "state.sqlite3"
@@ -148,6 +148,21 @@ def test_a_sandbox_removed_while_a_worker_still_knows_it_is_made_again(tmp_path:
     _create(other, "token-bob", "Bob")  # removes Ada's sandbox
     again = _create(one, "token-ada", "Ada again")
     assert again["data"]["id"] == 790 and one.get("/meetings/790", headers=auth("token-ada")).get_json()["data"]["person_name"] == "Ada again"
+
+
+def test_a_sandbox_removed_between_finding_it_and_creating_in_it_is_made_again(tmp_path: Path) -> None:
+    """The narrow case: the worker found the sandbox (and keeps its id), then it went before the
+    create's transaction (here: its row deleted with the generation left alone, as happens when
+    the removal lands in between): the create is served in a sandbox made afresh."""
+    import sqlite3
+
+    database = tmp_path / "state.sqlite3"
+    client = create_app(access_log=False, sandboxes=True, state_path=database).test_client()
+    _create(client, "token-ada", "Ada")
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM worlds WHERE key = ?", (hashlib.sha256(b"token-ada").hexdigest(),))
+    again = _create(client, "token-ada", "Ada again")
+    assert again["data"]["id"] == 790 and again["session_minutes_info"]["remainingMinutes"] == 1_000_000_000 - 30
 
 
 def test_the_listing_without_sandboxes_shows_the_shared_world(client_for: Client) -> None:
