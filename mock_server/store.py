@@ -198,7 +198,9 @@ class Store(Protocol):
     def reset(self, world: int | None, seed_for: SeedFor, *, forget_posted: bool = False) -> int:
         """Back to its seeds: one world, or every one (None). The number reset."""
 
-    def record_requests(self, lines: list[JournalLine]) -> None: ...
+    def record_requests(self, lines: list[JournalLine], used: dict[int, float] | None = None) -> None:
+        """Journal lines, and when each world was last used (``touch``), in one transaction;
+        each world keeps its ``recent_requests`` newest lines."""
 
     # -- creates of one turn of the event loop share a transaction ------------------------------
     def share_creates(self, schedule: Callable[[Callable[[], None]], object]) -> None: ...
