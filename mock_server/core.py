@@ -134,7 +134,6 @@ class Core:
         self.rng = random.Random()
         self.cors_options = cors_options  # flask-cors's, as for Flask's own routes
         self._flask_rules = list(flask_rules)
-        self._table: tuple[CompiledSpec, RouteTable[Target]] = (ctx.compiled, self._table_of(ctx.compiled))
         # The same for every request that names no origin (all but browsers): computed once.
         self._plain_cors = self._cors(lambda name: None, "GET")
 
@@ -149,17 +148,20 @@ class Core:
 
     @property
     def routes(self) -> RouteTable[Target]:
-        """The table of the spec served now (made again once after a reload)."""
-        compiled = self.ctx.served.compiled
-        table = self._table
-        if table[0] is not compiled:
-            table = self._table = (compiled, self._table_of(compiled))
-        return table[1]
+        """The table of the spec served now (made once for each spec a reload brings)."""
+        served = self.ctx.served
+        routes = served.routes
+        if routes is None:
+            routes = served.routes = self._table_of(served.compiled)
+        return routes  # type: ignore[no-any-return]
 
     def route(self, method: str, path: str) -> Match[Target] | None:
         """What the table of the spec served now says of ``method path``: a request routed is
         answered by that spec to its end, whatever a reload swaps in meanwhile."""
-        return self.routes.match(method, path)
+        routes = self.ctx.served.routes
+        if routes is None:
+            routes = self.routes
+        return routes.match(method, path)  # type: ignore[no-any-return]
 
     @property
     def contract(self) -> Contract:
@@ -244,9 +246,10 @@ class Core:
             if checked.problems:
                 raise refusal(checked.problems)
             worlds = self.ctx.worlds
-            world = request.world = worlds.of(authorization) if worlds.sandboxes else worlds.shared()
+            world = worlds.of(authorization) if worlds.sandboxes else worlds.shared()
             if world is None:  # an operation the spec asks no token of, with sandboxes: the shared world
-                world = request.world = worlds.shared()
+                world = worlds.shared()
+            request.world = world
             canned = negotiate(op, prefer)
             if canned is not None:
                 status, text = canned.status, orjson.dumps(canned.body)

@@ -57,6 +57,8 @@ class Served:
     loaded_at: float
     #: What the docs page rendered from this spec (its views), kept as long as it is served.
     views: dict[Any, bytes] = field(default_factory=dict)
+    #: The core's routing table of this spec and the Flask app's routes (``Core.routes``).
+    routes: Any = None
 
     def seed_for(self, posted: list[dict[str, Any]] | None) -> Seed:
         """The seed of a world: the files' seed with the documents posted to it on top. A posted

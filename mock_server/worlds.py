@@ -71,7 +71,8 @@ class Worlds:
 
     def scenarios(self, world: int) -> dict[int, dict[str, Any]]:
         """The world's scenarios by id (seeds change them, and move the generation on)."""
-        self._current()
+        if self.state.generation() != self._generation:
+            self._current()
         found = self._scenarios.get(world)
         if found is None:
             if len(self._scenarios) >= _KEPT:
