@@ -110,8 +110,7 @@ def register_admin(app: Flask, ctx: MockContext, settings: SharedSettings, *, wa
             if problems:
                 message = f"The seed does not fit the spec: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
                 raise ApiError(400, "invalid_seed", message, [problem.as_problem() for problem in problems])
-            seed = below.layered(served.rules.layer(document))
-            ctx.state.seed(world, [*posted, document], seed, set_balance="balance" in document)
+            ctx.state.seed(world, document, served.seed_for, set_balance="balance" in document)
             return world
 
         world = _retried(apply)

@@ -32,6 +32,8 @@ from mock_server.store import Seed, SeedLayer
 
 #: At most this many problems are named for one seed: the first ones say what to fix.
 MAX_PROBLEMS = 10
+#: Deepest a seed may nest (one is four levels deep; the checks below walk it recursively).
+MAX_DEPTH = 64
 _INT64 = (-(2**63), 2**63 - 1)
 
 
@@ -153,6 +155,8 @@ class SeedRules:
     def check(self, document: Any, scenarios: Iterable[int] = ()) -> list[SeedProblem]:
         """Every problem of ``document`` (up to ``MAX_PROBLEMS``); ``scenarios``: the ids known
         besides the document's own (those of the seeds below it, or of the world it goes to)."""
+        if _depth(document) > MAX_DEPTH:
+            return [SeedProblem("", "nesting", f"a seed nests at most {MAX_DEPTH} levels deep; this one nests deeper")]
         problems = list(_not_json(document, ""))
         if problems:
             return problems[:MAX_PROBLEMS]
@@ -363,6 +367,18 @@ def _not_json(value: Any, where: str) -> Iterator[SeedProblem]:
         yield SeedProblem(where, "type", f"{value} is no JSON number")
     elif value is not None and not isinstance(value, (str, int, float, bool)):
         yield SeedProblem(where, "type", f"a {type(value).__name__} is no JSON value")
+
+
+def _depth(value: Any) -> int:
+    """How deep ``value`` nests, counted without recursion (a hostile document may nest deeply)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def _whole_numbers(value: Any) -> Any:

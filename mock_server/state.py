@@ -625,14 +625,17 @@ class State:
             raise WorldGone(world)
         return int(row[0])
 
-    def seed(self, world: int, posted: list[dict[str, Any]], seed: Seed, *, set_balance: bool) -> None:
-        """Keep ``posted`` (the documents posted to the world, oldest first) and plant ``seed``
-        (the files' seed with them on top) in it, all or nothing; its balance becomes the seed's
-        when ``set_balance``, else it stays."""
+    def seed(self, world: int, document: dict[str, Any], seed_for: SeedFor, *, set_balance: bool) -> None:
+        """Add ``document`` to the seeds posted to the world and plant ``seed_for(all of them)``,
+        in one transaction (two posts at once both count); the balance becomes the seed's when
+        ``set_balance``, else it stays."""
         with self._write() as db:
-            if db.execute("UPDATE worlds SET seed = ? WHERE id = ?", (dumps(posted), world)).rowcount == 0:
+            row = db.execute("SELECT seed FROM worlds WHERE id = ?", (world,)).fetchone()
+            if row is None:
                 raise WorldGone(world)
-            self._plant(db, world, seed, set_balance=set_balance)
+            posted = [*(orjson.loads(row[0]) if row[0] else []), document]
+            db.execute("UPDATE worlds SET seed = ? WHERE id = ?", (dumps(posted), world))
+            self._plant(db, world, seed_for(posted), set_balance=set_balance)
             self._taking_away()
 
     def posted_seed(self, world: int) -> list[dict[str, Any]] | None:

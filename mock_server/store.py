@@ -191,9 +191,9 @@ class Store(Protocol):
         """Spend ``minutes`` and store what ``build(id, reused object, balance left)`` makes,
         in one write transaction; ``InsufficientMinutes``, ``WorldGone``."""
 
-    def seed(self, world: int, posted: list[dict[str, Any]], seed: Seed, *, set_balance: bool) -> None:
-        """Keep ``posted`` (the documents posted to the world) and plant ``seed`` (the files'
-        seed with them on top); the balance becomes the seed's when ``set_balance``."""
+    def seed(self, world: int, document: dict[str, Any], seed_for: SeedFor, *, set_balance: bool) -> None:
+        """Add ``document`` to the seeds posted to the world and plant ``seed_for(every one
+        posted)``, in one transaction; the balance becomes the seed's when ``set_balance``."""
 
     def reset(self, world: int | None, seed_for: SeedFor, *, forget_posted: bool = False) -> int:
         """Back to its seeds: one world, or every one (None). The number reset."""

@@ -215,6 +215,14 @@ def test_a_bad_seed_posted_is_a_400_naming_entry_and_field_and_nothing_is_applie
     assert "POST /__mock/seed" not in client.get("/__mock/seed").get_json()["sources"]
 
 
+@pytest.mark.parametrize("depth", [100, 990])
+def test_a_seed_nested_deeply_is_a_400_not_a_failure(client_for: Client, depth: int) -> None:
+    """JSON the parser takes (up to its own limit) must not trip the checks that walk it."""
+    client = client_for(create_app(access_log=False))
+    answer = client.post("/__mock/seed", data='{"balance": ' + "[" * depth + "]" * depth + "}", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and "nests at most 64 levels" in answer.get_json()["error"]["message"]
+
+
 def test_a_seed_posted_may_name_scenarios_of_the_seeds_below_it(client_for: Client) -> None:
     client = client_for(create_app(access_log=False))
     assert client.post("/__mock/seed", json={"scenarios": [_SCENARIO]}).status_code == 200
