@@ -132,8 +132,10 @@ class SeedRules:
             summary = _body_pointer(refs, scenario_op, answers["scenario"])
             scenario_schema["allOf"] = [_ref(summary)]
             scenario_names = list(dict.fromkeys([*properties(refs.lookup(f"#{summary}"), refs), *attributes]))
-        else:
-            scenario_schema["properties"] = {"id": {"type": "integer"}, **attributes}
+        elif creates:  # no answer shows a scenario: its id is what the requests name it by
+            body = canonical_pointer(refs, "paths", creates[0].spec.path, creates[0].spec.method, "requestBody", "content", JSON, "schema")
+            declared = _declaring(refs, body, str(creates[0].spec.scenario_field))
+            scenario_schema["properties"] = {"id": _ref(declared) if declared else {}, **attributes}
         parts["scenarios"] = _entries(scenario_schema)
         self.known["scenarios"] = scenario_names
         if reusing is not None and reusing.reuses is not None:
@@ -142,7 +144,7 @@ class SeedRules:
             self.known[self.reused_label] = list(properties(refs.lookup(f"#{user}"), refs))
         balance = next((op.balance_pointers[0] for op in compiled.operations.values() if op.balance_pointers), None)
         balance_op = next((op for op in compiled.operations.values() if op.balance_pointers), None)
-        parts["balance"] = {"type": "integer", "minimum": 0}
+        parts["balance"] = {"type": "integer", "minimum": 0}  # what the state keeps, if no answer shows a balance
         if balance is not None and balance_op is not None:
             parts["balance"] = {"allOf": [_ref(_body_pointer(refs, balance_op, balance))], "minimum": 0}
         order = ["balance", "scenarios", "meetings", self.reused_label]
