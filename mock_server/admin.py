@@ -90,10 +90,10 @@ def register_admin(app: Flask, ctx: MockContext, settings: SharedSettings, *, wa
     @admin.get("/seed")
     def show_seed() -> Response:
         """The seed in force in the caller's world: what a reset goes back to, and where it came from."""
-        world = caller()
+        served, world = ctx.served, caller()
         posted = ctx.state.posted_seed(world) or []
-        sources = [*ctx.served.sources, *(["POST /__mock/seed" + (f" ({len(posted)})" if len(posted) > 1 else "")] if posted else [])]
-        return json_response({"seed": ctx.served.rules.document(ctx.served.seed_for(posted)), "sources": sources}, 200)
+        sources = [*served.sources, *(["POST /__mock/seed" + (f" ({len(posted)})" if len(posted) > 1 else "")] if posted else [])]
+        return json_response({"seed": served.rules.document(served.seed_for(posted)), "sources": sources}, 200)
 
     @admin.post("/seed")
     def add_seed() -> Response:
