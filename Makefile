@@ -14,7 +14,7 @@ NODE_PACKAGES := $(NODE_FOLDERS:%=%/node_modules/.package-lock.json)
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 
-.PHONY: test test-fast mock contract proxy fixtures bench venv clean node-packages client-tools spec-check release-spec
+.PHONY: test test-fast postgres mock contract proxy fixtures bench venv clean node-packages client-tools spec-check release-spec
 
 # make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock;
 # make contract BASE_URL=https://staging.example.com ARGS='--contract-strict' passes them to waterrai-contract;
@@ -63,6 +63,10 @@ proxy: $(STAMP)
 
 fixtures: $(STAMP)
 	$(BIN)/waterrai-fixtures --out fixtures
+
+# A throwaway PostgreSQL cluster on loopback (Debian's package, run as the postgres user); prints its URL.
+postgres: $(STAMP)
+	$(BIN)/python -m benchmarks.services postgres
 
 # Load-test the mock (started as make mock starts it) against Prism; installs wrk and Prism if missing.
 bench: $(STAMP)
