@@ -23,9 +23,9 @@ from typing import Sequence
 from meetings_spec import SpecError, load_spec
 from meetings_spec.about import VersionAction
 from meetings_spec.files import write_atomically
+from meetings_spec.har_input import Entry, HarLog, HarUnreadable, api_path, base_path_of, read_har
 from meetings_spec.loader import default_spec_path
 from validation_proxy.check_report import FAIL_ON, FORMATS, Report, Result, nothing_checked, report_line
-from validation_proxy.har_input import Entry, HarLog, HarUnreadable, read_har
 from validation_proxy.inspection import SCENARIO_HELP, Inspector, UsageError, scenarios_from
 from validation_proxy.recording import secrets_of
 from validation_proxy.redaction import redactor_for, text_redactor
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SpecError, HarUnreadable, UsageError) as error:
         print(f"waterrai-proxy check: {error}", file=sys.stderr)
         return 2
-    base_path = har.base_path if args.base_path is None else "/" + args.base_path.strip("/") if args.base_path.strip("/") else ""
+    base_path = base_path_of(har, args.base_path)
     report = check(har, inspector, base_path)
     report.fail_on = args.fail_on
     text = FORMATS[args.format](report)
@@ -91,19 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 3 if nothing_checked(report) else 0
 
 
-def _api_path(path: str, base_path: str) -> str | None:
-    if not base_path:
-        return path
-    if path == base_path or path.startswith(base_path + "/"):
-        return path[len(base_path):] or "/"
-    return None
-
-
 def check(har: HarLog, inspector: Inspector, base_path: str = "") -> Report:
     """Every entry of ``har`` judged in order; those not of the API only counted."""
     api = []
     for entry in har.entries:
-        path = _api_path(entry.path, base_path)
+        path = api_path(entry.path, base_path)
         match = None if path is None else inspector.routes.match(entry.method, path)
         if match is not None or not entry.url:  # a malformed entry is reported, not taken for a page asset
             api.append((entry, path or "", match.target.operation_id if match is not None and match.target is not None else ""))
