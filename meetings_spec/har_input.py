@@ -165,11 +165,11 @@ def _entry(place: int, item: Any, attached: Callable[[str], bytes | None]) -> En
         )  # fmt: skip
     except (KeyError, TypeError, AttributeError):
         return Entry(place, "", "?", "", [], None, 0, [], None, unusable="a malformed entry (no request method or URL)")
+    entry.request_body = _request_body(request, attached)  # sent, answered or not: coverage counts what went out
     if entry.status <= 0:
         error = response.get("_error") or response.get("_failureText") or item.get("_error")
         entry.unusable = f"no answer ({error})" if error else f"no answer (status {entry.status}: aborted, blocked or failed)"
         return entry
-    entry.request_body = _request_body(request, attached)
     entry.response_body = _content(response.get("content"), attached)
     return entry
 

@@ -165,7 +165,7 @@ class Impact:
         else:
             said = f"{self.touched} of {self.of} recorded {self.operation} calls {self.what}"
             if self.unknown:
-                said += f" ({self.unknown} whose part the recording lacks, not counted)"
+                said += f"; {self.unknown} more the recording cannot tell (it lacks their body or their answer)"
         if not self.touched and level is Level.BREAKING:
             said += "; still breaking: the recording is a sample"
         return said
