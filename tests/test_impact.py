@@ -24,6 +24,7 @@ VENDORS = ("elevenlabs", "azure")
 CARTESIA = (5, 17, 29)
 ROOMLESS = (2, 8)  # answers without a room_url
 LONGEST_NAME = 8  # NEW's maxLength of person_name (lenient view)
+LONGEST_VENDOR = 9  # and of voice_vendor: "elevenlabs" is refused too
 
 
 def recorded() -> list[Call]:
@@ -33,7 +34,7 @@ def recorded() -> list[Call]:
         if n in CARTESIA:
             body["voice_vendor"] = "cartesia"
         elif n % 4 == 1:
-            body["voice_vendor"] = VENDORS[n % 2]
+            body["voice_vendor"] = VENDORS[(n // 4) % 2]
         if n % 3 == 0:
             body["allow_recording"] = n % 2 == 0
         if n % 5 == 0:
@@ -43,6 +44,7 @@ def recorded() -> list[Call]:
         calls.append(Call("POST", CREATE, body, status, answer))
     calls += [
         Call("POST", CREATE, UNKEPT, 200, meeting({"person_name": "Unkept"}, 90)),  # the HAR lacks its body
+        Call("POST", CREATE, {"person_name": "Al", "scenario_id": 456, "voice_vendor": "acme"}, 400, {"error": "x"}),  # OLD refused it already
         Call("POST", CREATE, {"person_name": "Nobody answered", "scenario_id": 456, "voice_vendor": "cartesia"}, 0),
         *[Call("POST", DYNAMIC, {"scenario_id": 456, "voice_vendor": "azure", "email": f"u{n}@example.com"}, 400, {"error": "x"}) for n in range(4)],
         Call("GET", "/meetings/789", None, 200, read_answer(789)),
@@ -51,12 +53,13 @@ def recorded() -> list[Call]:
 
 
 def new_spec() -> dict[str, Any]:
-    """NEW: cartesia removed, allow_recording's default flipped, 402 no longer a create's answer
+    """NEW: cartesia removed and vendors' names at most 9 characters, allow_recording's default flipped, 402 no longer a create's answer
     (strict view), data.room_url gone from a create's answer, meeting_type required, names at
     most 8 characters (lenient view)."""
     spec = copy.deepcopy(load_spec())
     schemas = spec["components"]["schemas"]
     schemas["VoiceSettings"]["properties"]["voice_vendor"]["enum"].remove("cartesia")
+    schemas["VoiceSettings"]["properties"]["voice_vendor"]["maxLength"] = LONGEST_VENDOR
     schemas["MeetingControls"]["properties"]["allow_recording"]["default"] = False
     del spec["paths"][CREATE]["post"]["responses"]["402"]
     created = schemas["CreatedMeeting"]
@@ -103,8 +106,10 @@ def test_each_change_counts_the_recorded_exchanges_it_touches(capsys: pytest.Cap
 
     where_ids = {"POST /meetings": "createMeeting", "POST /meetings/create-dynamic-meeting": "createDynamicMeeting"}
     vendor = impact("request-value-removed", "POST /meetings", "request body", "voice_vendor")
-    assert (vendor["touched"], vendor["of"], vendor["unknown"]) == (sum(b.get("voice_vendor") == "cartesia" for b in kept), len(kept), unkept) == (4, 42, 1)
-    assert vendor["what"] == 'send voice_vendor "cartesia", which NEW refuses and OLD accepted'
+    assert (vendor["touched"], vendor["of"], vendor["unknown"]) == (sum(b.get("voice_vendor") == "cartesia" for b in kept), len(kept), unkept) == (4, 43, 1)
+    assert vendor["what"] == 'send voice_vendor "cartesia", which NEW refuses and OLD accepted'  # "acme" was refused by OLD: not this change
+    longer = impact("request-maxLength-tightened", "POST /meetings", "request body", "voice_vendor")  # the same field, another keyword
+    assert longer["touched"] == sum(b.get("voice_vendor") in VENDORS and len(b["voice_vendor"]) > LONGEST_VENDOR for b in kept) > 0
     dynamic = impact("request-value-removed", "POST /meetings/create-dynamic-meeting", "request body", "voice_vendor")
     assert (dynamic["touched"], dynamic["of"]) == (0, sum(c.path == DYNAMIC for c in calls))
     assert changes[("request-value-removed", "POST /meetings/create-dynamic-meeting", "request body", "voice_vendor")]["impact"]["text"].endswith(
@@ -146,7 +151,7 @@ def test_without_a_countable_touch_a_change_says_so(capsys: pytest.CaptureFixtur
 
 
 def test_every_format_carries_the_impact(capsys: pytest.CaptureFixture[str], files: dict[str, Path]) -> None:
-    line = "impact: 4 of 42 recorded createMeeting calls send voice_vendor \"cartesia\", which NEW refuses and OLD accepted"
+    line = "impact: 4 of 43 recorded createMeeting calls send voice_vendor \"cartesia\", which NEW refuses and OLD accepted"
     status, text = diff(capsys, files)
     assert status == 1 and line in text and line + "; 1 more the recording cannot tell (it lacks their body or their answer)" in text
     assert f"weighed against {len(recorded())} recorded exchanges of the API (1 HAR file(s))" in text
