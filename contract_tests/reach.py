@@ -29,6 +29,19 @@ def start(settings: RunSettings) -> Coverage:
     )
 
 
+def unjudged(asked: Any, reason: str) -> dict[str, Any]:
+    """The coverage of a run that stopped before sending anything: every status, field and rule
+    the spec declares, none reached, and why (so that a CI job publishing it shows a run that did
+    not happen, never an empty page)."""
+    coverage = Coverage(
+        load_spec(),
+        View.STRICT if asked.contract_strict else View.LENIENT,
+        source={"kind": SOURCE_KIND, "target": asked.base_url, "mode": "strict" if asked.contract_strict else "lenient", "seed": asked.seed},
+    )
+    coverage.notes.append(f"nothing was sent: {reason}")
+    return coverage.as_json()
+
+
 def observe(coverage: Coverage, base_url: str, case: Any, response: Any) -> None:
     """Count one request as it went out (``response.request``: method, URL, media type, body
     bytes) and the status it got."""
