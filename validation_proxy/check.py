@@ -41,8 +41,8 @@ SANITIZED = "Bearer header-removed-by-the-browser-export"
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="waterrai-proxy check",
-        description="Check a recorded HAR (waterrai-proxy --record, a browser's 'Save all as HAR', Playwright's recordHar) against the spec, "
-        "with the proxy's rules. Exit 0: no violation; 1: violations; 2: unreadable input; "
+        description="Check recorded HARs (waterrai-proxy --record, a browser's 'Save all as HAR', Playwright's recordHar) against the spec, "
+        "with the proxy's rules; --coverage also says what the traffic reached of the spec. Exit 0: no violation; 1: violations; 2: unreadable input; "
         "3: nothing checked (no exchange of the API, or none that could be judged).",
         allow_abbrev=False,
     )
@@ -99,8 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if coverage is not None:
         if ledger is not None:
             coverage.add_rules(ledger)
-        try:
-            write_coverage(args.coverage, coverage.as_json())
+        try:  # the rules' messages may quote what an exchange sent: every secret the HARs showed is hidden
+            write_coverage(args.coverage, coverage.as_json(), text_redactor([s for report in reports for s in report.secrets]))
         except OSError as error:
             print(f"waterrai-proxy check: cannot write the coverage into {args.coverage}: {error.strerror or error}", file=sys.stderr)
             return 2
@@ -158,6 +158,7 @@ def check(har: HarLog, inspector: Inspector, base_path: str = "", coverage: Cove
     for entry, path, operation in api:
         secrets += [s for s in dict.fromkeys(secrets_of(entry.url, entry.request_headers, entry.response_headers)) if s not in secrets]
         report.results.append(_judged(inspector, entry, path, operation, bool(sanitized), secrets))
+        report.secrets = secrets
         if coverage is not None and entry.url:
             content_type = next((value for name, value in entry.request_headers if name.lower() == "content-type"), None)
             status = None if entry.unusable or entry.answered_by_proxy else entry.status  # the server's answer, or none

@@ -56,6 +56,8 @@ class Report:
     not_api: int
     notes: list[str] = field(default_factory=list)
     fail_on: str = "any"
+    #: Every secret the HAR showed (credential headers, credential-named query parameters): hidden in whatever else is written of it.
+    secrets: list[str] = field(default_factory=list)
 
     @property
     def violations(self) -> int:
