@@ -133,6 +133,7 @@ th.op small, td small { color: #57606a; font-weight: normal; overflow-wrap: anyw
 .part { background: #ffe0a3; }
 .none { background: #ffcdd2; }
 .bad { background: #c62828; color: #fff; }
+.bad small { color: #ffebee; }
 .odd { background: #e1bee7; }
 .skip { background: #eceff1; color: #455a64; }
 ul.why { margin: 6px 0 0; padding-left: 18px; font-size: 12px; color: #57606a; }
