@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from meetings_spec import load_spec
-from traffic import CREATE, DYNAMIC, UNKEPT, Call, meeting, read_answer, write_har
+from traffic import CREATE, UNKEPT, Call, meeting, read_answer, write_har
 from validation_proxy.check import main as check_main
 
 VENDORS = ("elevenlabs", "azure", "cartesia")
