@@ -91,14 +91,6 @@ class FieldCoverage:
             data["values"] = dict(self.values)
         return data
 
-    @property
-    def aspects(self) -> tuple[int, int]:
-        """How many of the ways to send this field were reached, of how many there are (sent,
-        omitted unless it is a path parameter, sent invalid; each enum value counts as one)."""
-        ways = [self.sent, self.invalid] + ([self.omitted] if self.where == "body" else [])
-        ways += list((self.values or {}).values())
-        return sum(1 for n in ways if n), len(ways)
-
 
 @dataclass
 class OperationCoverage:
@@ -178,15 +170,6 @@ def _refused(problems: Iterable[Problem]) -> set[tuple[str, str]]:
     return found
 
 
-def _status_key(code: int, keys: Iterable[str]) -> str | None:
-    """The declared key that covers ``code``: exact, then its range (``4XX``), then ``default``."""
-    listed = set(keys)
-    for key in (str(code), f"{str(code)[0]}XX", "default"):
-        if key in listed:
-            return key
-    return None
-
-
 class Coverage:
     """What one run, or the recordings of one check, reached of one view of the spec."""
 
@@ -225,7 +208,6 @@ class Coverage:
             if parameter.where == "path":
                 parameter.sent += 1
                 parameter.invalid += ("path", name) in refused
-
         if op.body_validator is not None:
             document = checked.document
             if body is None or not isinstance(document, dict):
