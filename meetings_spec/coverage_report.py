@@ -194,7 +194,7 @@ def page(data: dict[str, Any]) -> str:
         fields = "".join(_field_cell(name, item) for name, item in op["fields"].items())
         notes = []
         if op.get("bodies_unread"):
-            notes.append(f"{_plural(op['bodies_unread'], 'body')} not read as a JSON object: fields not counted")
+            notes.append(f"{op['bodies_unread']} {'body' if op['bodies_unread'] == 1 else 'bodies'} not read as a JSON object (or not recorded): fields not counted")
         if op.get("undeclared_fields"):
             notes.append("fields the spec does not declare, sent: " + _some(op["undeclared_fields"]))
         rows.append(
