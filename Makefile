@@ -74,8 +74,10 @@ bench: $(STAMP)
 
 # Which changes since the latest release in openapi/released/ would break a client (waterrai-spec check);
 # ARGS='--format markdown' or '--fail-on possibly-breaking' pass through. make test runs the same check.
+# TRAFFIC='staging.har other.har' weighs each change against recorded traffic (ARGS='--fail-on-impact 5').
+TRAFFIC ?=
 spec-check: $(STAMP)
-	$(BIN)/waterrai-spec check --spec openapi/meetings.yaml --released openapi/released $(ARGS)
+	$(BIN)/waterrai-spec check --spec openapi/meetings.yaml --released openapi/released $(if $(strip $(TRAFFIC)),--traffic $(TRAFFIC)) $(ARGS)
 
 # Keep openapi/meetings.yaml as openapi/released/<info.version>.yaml (refused if that version exists with
 # other content, or if the spec breaks the latest release without a new major info.version). Commit the file.
