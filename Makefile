@@ -14,7 +14,7 @@ NODE_PACKAGES := $(NODE_FOLDERS:%=%/node_modules/.package-lock.json)
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 
-.PHONY: test test-fast mock contract proxy fixtures bench venv clean node-packages client-tools spec-check release-spec
+.PHONY: test test-fast postgres mock contract proxy fixtures bench venv clean node-packages client-tools spec-check release-spec
 
 # make mock ARGS='--token T --state mock.sqlite3' passes options through to waterrai-mock;
 # make contract BASE_URL=https://staging.example.com ARGS='--contract-strict' passes them to waterrai-contract;
@@ -64,14 +64,20 @@ proxy: $(STAMP)
 fixtures: $(STAMP)
 	$(BIN)/waterrai-fixtures --out fixtures
 
+# A throwaway PostgreSQL cluster on loopback (Debian's package, run as the postgres user); prints its URL.
+postgres: $(STAMP)
+	$(BIN)/python -m benchmarks.services postgres
+
 # Load-test the mock (started as make mock starts it) against Prism; installs wrk and Prism if missing.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(ARGS)
 
 # Which changes since the latest release in openapi/released/ would break a client (waterrai-spec check);
 # ARGS='--format markdown' or '--fail-on possibly-breaking' pass through. make test runs the same check.
+# TRAFFIC='staging.har other.har' weighs each change against recorded traffic (ARGS='--fail-on-impact 5').
+TRAFFIC ?=
 spec-check: $(STAMP)
-	$(BIN)/waterrai-spec check --spec openapi/meetings.yaml --released openapi/released $(ARGS)
+	$(BIN)/waterrai-spec check --spec openapi/meetings.yaml --released openapi/released $(if $(strip $(TRAFFIC)),--traffic $(TRAFFIC)) $(ARGS)
 
 # Keep openapi/meetings.yaml as openapi/released/<info.version>.yaml (refused if that version exists with
 # other content, or if the spec breaks the latest release without a new major info.version). Commit the file.

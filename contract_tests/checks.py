@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from schemathesis.core.failures import CustomFailure, FailureGroup
 
-from contract_tests.ledger import Ledger
+from meetings_spec.ledger import Ledger
 from contract_tests.probes import how_text_changed, shown
 from meetings_spec.contract import Contract
 from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome

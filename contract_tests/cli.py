@@ -149,8 +149,9 @@ def run_suite(forwarded: Sequence[str]) -> int:
 
 
 def write_unjudged_reports(forwarded: Sequence[str], reason: str, code: int) -> None:
-    """``--junitxml``, ``--summary`` and ``--report-json`` of a run that checked nothing: one
-    errored case, and a summary and JSON that say why (whole files, the token nowhere)."""
+    """``--junitxml``, ``--summary``, ``--report-json`` and ``--coverage`` of a run that checked
+    nothing: one errored case, and a summary, JSON and coverage that say why (whole files, the
+    token nowhere)."""
     from contract_tests.results import junit_unjudged, markdown, unjudged
     from contract_tests.settings import TOKEN_ENV, asked_reports
     from meetings_spec.files import write_atomically
@@ -166,6 +167,14 @@ def write_unjudged_reports(forwarded: Sequence[str], reason: str, code: int) -> 
                 write_atomically(Path(path), redact(text))
             except OSError as error:
                 print(f"{PROG}: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+    if asked.coverage:
+        from contract_tests.reach import unjudged as unreached
+        from meetings_spec.coverage_report import write_coverage
+
+        try:
+            write_coverage(asked.coverage, unreached(asked, redact(reason.removesuffix("; nothing was checked"))), redact)
+        except OSError as error:
+            print(f"{PROG}: cannot write the coverage into {asked.coverage}: {error.strerror or error}", file=sys.stderr)
 
 
 def suite_options_help() -> str:

@@ -30,6 +30,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--summary", default=None, metavar="FILE", help="write a Markdown summary of the run to FILE")
     group.addoption("--report-json", default=None, metavar="FILE", help="write the run's results (tests, rules, requests) as JSON to FILE")
     group.addoption(
+        "--coverage", default=None, metavar="DIR",
+        help="write what the run reached into DIR: coverage.json (for scripts), coverage.md (a CI job summary) and coverage.html "
+        "(statuses seen or never and why, request fields sent, omitted or invalid, enum values sent, each rule's outcome)",
+    )  # fmt: skip
+    group.addoption(
         "--scenario-attribute",
         action="append",
         dest="scenario_attributes",

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from contract_tests.reach import finish
+from meetings_spec.coverage_report import write_coverage
 from meetings_spec.files import write_atomically
 
 
@@ -165,3 +167,5 @@ def write_reports(target: Any, exitstatus: int, redact: Callable[[str], str]) ->
         write_atomically(Path(settings.summary_path), redact(markdown(data)))
     if settings.report_json_path:
         write_atomically(Path(settings.report_json_path), redact(json.dumps(data, indent=2, ensure_ascii=False) + "\n"))
+    if settings.coverage_dir and target.coverage is not None:
+        write_coverage(settings.coverage_dir, finish(target.coverage, target), redact)

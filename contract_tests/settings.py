@@ -44,6 +44,8 @@ class RunSettings:
     #: rules whose value it decides (``x-default-from-scenario``).
     scenario_attributes: dict[str, Any] = field(default_factory=dict)
     report_json_path: str | None = None
+    #: Where ``coverage.json``, ``coverage.md`` and ``coverage.html`` go (``--coverage DIR``).
+    coverage_dir: str | None = None
 
     @property
     def mode(self) -> str:
@@ -86,6 +88,7 @@ def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
     return RunSettings(
         scenario_attributes=_scenario_attributes(getattr(options, "scenario_attributes", None) or [], spec),
         report_json_path=getattr(options, "report_json", None),
+        coverage_dir=_coverage_dir(getattr(options, "coverage", None)),
         base_url=base_url,
         token=token,
         scenario_id=int(raw_scenario),
@@ -95,6 +98,17 @@ def configure(options: Any, spec: dict[str, Any]) -> RunSettings:
         max_examples=options.max_examples,
         summary_path=options.summary,
     )
+
+
+def _coverage_dir(given: str | None) -> str | None:
+    """``--coverage DIR``: a folder (made if missing), never a file, checked before anything is sent."""
+    if given is None:
+        return None
+    if not given.strip():
+        raise SettingsError("--coverage takes a folder to write coverage.json, coverage.md and coverage.html into")
+    if os.path.exists(given) and not os.path.isdir(given):
+        raise SettingsError(f"--coverage {given} is a file; give a folder (it is made if missing)")
+    return given
 
 
 def _scenario_attributes(given: list[str], spec: dict[str, Any]) -> dict[str, Any]:
@@ -117,6 +131,7 @@ def asked_reports(arguments: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--junitxml", "--junit-xml", dest="junitxml")
     parser.add_argument("--summary")
     parser.add_argument("--report-json")
+    parser.add_argument("--coverage")
     parser.add_argument("--base-url")
     parser.add_argument("--contract-strict", action="store_true")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)

@@ -16,8 +16,9 @@ import schemathesis
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
+from contract_tests import reach
 from contract_tests.budget import READ_METHODS, Budget
-from contract_tests.ledger import Ledger
+from meetings_spec.ledger import Ledger
 from contract_tests.results import Results
 from contract_tests.requests_from_docs import minimal
 from contract_tests.settings import TOKEN_PLACEHOLDER, RunSettings
@@ -107,6 +108,8 @@ class Target:
         self.judge = Judge(self.spec, strict=settings.strict, scenarios={settings.scenario_id: settings.scenario_attributes})
         self.ledger = Ledger(self.judge)
         self.results = Results()
+        #: What the run reached (``--coverage DIR``): every request that goes out is counted in it.
+        self.coverage = reach.start(settings) if settings.coverage_dir else None
 
     @cached_property
     def contract(self) -> Contract:
@@ -181,9 +184,11 @@ class Target:
         def use_known_scenario_in_examples(ctx: Any, examples: list[Any]) -> None:
             examples[:] = [aim_at_known_scenario(case) for case in examples]
 
-        @schema.hook("after_call")
+        @schema.hook("after_call")  # every request of the run passes here, whichever test sent it
         def count(ctx: Any, case: Any, response: Any) -> None:
             self.budget.record(f"{case.method} {case.path}", case.method, response.status_code)
+            if self.coverage is not None:
+                reach.observe(self.coverage, self.settings.base_url, case, response)
 
         return schema
 

@@ -73,6 +73,8 @@ class RuleInstance:
     extension: str
     needs: str  # what an exchange must show for the rule to be judged, for "not exercised" reports
     judge: Callable[[Exchange, dict[str, Any]], Finding | None] = field(repr=False)
+    operation: str = ""  # the operationId whose exchanges it judges
+    field_name: str = ""  # the request field it is declared on, or the answer's field (dotted) it concerns
 
 
 #: How many entries each table of a judge's memory keeps (created resources, keys seen, ...):
@@ -150,7 +152,7 @@ def _echo(op: Operation, field_: RequestField, strict: bool) -> RuleInstance:
             return Finding(name, "x-echo", Outcome.PASSED)
         return Finding(name, "x-echo", Outcome.FAILED, f"{_where(field_.echo)} should be {want!r} because {field_.name} was sent; the server answered {_shown(got)}", expected=repr(want), got=_received(got))
 
-    return RuleInstance(name, "x-echo", f"a 2xx answer to a request that sends {field_.name}", judge)
+    return RuleInstance(name, "x-echo", f"a 2xx answer to a request that sends {field_.name}", judge, op.operation_id, field_.name)
 
 
 def _default(op: Operation, field_: RequestField) -> RuleInstance:
@@ -166,7 +168,7 @@ def _default(op: Operation, field_: RequestField) -> RuleInstance:
             return Finding(name, "default", Outcome.PASSED)
         return Finding(name, "default", Outcome.FAILED, f"{_where(field_.echo)} should be {default!r}, the documented default, because {field_.name} was omitted; the server answered {_shown(got)}", expected=repr(default), got=_received(got))
 
-    return RuleInstance(name, "default", f"a 2xx answer to a request that omits {field_.name}", judge)
+    return RuleInstance(name, "default", f"a 2xx answer to a request that omits {field_.name}", judge, op.operation_id, field_.name)
 
 
 def _default_from(op: Operation, field_: RequestField, strict: bool) -> Iterator[RuleInstance]:
@@ -222,8 +224,8 @@ def _default_from(op: Operation, field_: RequestField, strict: bool) -> Iterator
             return Finding(none_name, "x-default-from", Outcome.SKIPPED, "the docs give no value for this case (an assumption of the spec: judged in strict mode only)")
         return judged(none_name, exchange, wanted)
 
-    yield RuleInstance(joined_name, "x-default-from", f"a 2xx answer to a request that omits {field_.name} and sends {' and '.join(parts)}", joined)
-    yield RuleInstance(none_name, "x-default-from", f"a 2xx answer to a request that sends none of {field_.name}, {', '.join(parts)}", neither)
+    yield RuleInstance(joined_name, "x-default-from", f"a 2xx answer to a request that omits {field_.name} and sends {' and '.join(parts)}", joined, op.operation_id, field_.name)
+    yield RuleInstance(none_name, "x-default-from", f"a 2xx answer to a request that sends none of {field_.name}, {', '.join(parts)}", neither, op.operation_id, field_.name)
 
 
 def _default_from_scenario(op: Operation, field_: RequestField, scenarios: Mapping[int, Mapping[str, Any]]) -> Iterator[RuleInstance]:
@@ -267,8 +269,8 @@ def _default_from_scenario(op: Operation, field_: RequestField, scenarios: Mappi
         return Finding(same_name, "x-default-from-scenario", Outcome.FAILED, f"{_where(field_.echo)} was {earlier[key]!r} for an earlier request on scenario {scenario} that omitted {field_.name}, and is {got!r} now; the scenario's {attribute} (else {otherwise!r}) decides it", expected=repr(earlier[key]), got=repr(got))
 
     needs = f"a 2xx answer to a request that omits {field_.name}"
-    yield RuleInstance(value_name, "x-default-from-scenario", needs, value)
-    yield RuleInstance(same_name, "x-default-from-scenario", f"two such answers on one scenario ({needs})", consistent)
+    yield RuleInstance(value_name, "x-default-from-scenario", needs, value, op.operation_id, field_.name)
+    yield RuleInstance(same_name, "x-default-from-scenario", f"two such answers on one scenario ({needs})", consistent, op.operation_id, field_.name)
 
 
 def _initial_value(op: Operation, pointer: str, initial: Any) -> RuleInstance:
@@ -283,7 +285,7 @@ def _initial_value(op: Operation, pointer: str, initial: Any) -> RuleInstance:
             return Finding(name, "x-initial-value", Outcome.PASSED)
         return Finding(name, "x-initial-value", Outcome.FAILED, f"{_where(pointer)} of what was just created should be {initial!r}; the server answered {_shown(got)}", expected=repr(initial), got=_received(got))
 
-    return RuleInstance(name, "x-initial-value", f"a 2xx answer of {op.operation_id}", judge)
+    return RuleInstance(name, "x-initial-value", f"a 2xx answer of {op.operation_id}", judge, op.operation_id, _where(pointer))
 
 
 def _query_params(op: Operation, url_pointer: str, parameters: Mapping[str, str]) -> RuleInstance:
@@ -304,7 +306,7 @@ def _query_params(op: Operation, url_pointer: str, parameters: Mapping[str, str]
                 return Finding(name, "x-query-params", Outcome.FAILED, f"{_where(url_pointer)} should carry {parameter}={_shown(want) if want is _MISSING else want} (the value of {_where(pointer)}); it carries {parameter}={','.join(got) if got else 'nothing'}: {url}", expected=f"{parameter}={_shown(want) if want is _MISSING else want}", got=f"{parameter}={','.join(got)}" if got else "absent")
         return Finding(name, "x-query-params", Outcome.PASSED)
 
-    return RuleInstance(name, "x-query-params", f"a 2xx answer of {op.operation_id}", judge)
+    return RuleInstance(name, "x-query-params", f"a 2xx answer of {op.operation_id}", judge, op.operation_id, _where(url_pointer))
 
 
 def _non_increasing(op: Operation, pointer: str) -> RuleInstance:
@@ -324,7 +326,7 @@ def _non_increasing(op: Operation, pointer: str) -> RuleInstance:
             return Finding(name, "x-non-increasing", Outcome.PASSED)
         return Finding(name, "x-non-increasing", Outcome.FAILED, f"{_where(pointer)} grew from {previous[0]} (after an earlier {previous[1]}) to {value}; it may only stay or fall from one answer to the next", expected=f"at most {previous[0]}", got=repr(value))
 
-    return RuleInstance(name, "x-non-increasing", f"two 2xx answers carrying {_where(pointer)}", judge)
+    return RuleInstance(name, "x-non-increasing", f"two 2xx answers carrying {_where(pointer)}", judge, op.operation_id, _where(pointer))
 
 
 def _reuses(op: Operation, field_: RequestField) -> Iterator[RuleInstance]:
@@ -375,8 +377,8 @@ def _reuses(op: Operation, field_: RequestField) -> Iterator[RuleInstance]:
             return Finding(new_name, "x-reuses", Outcome.PASSED)
         return Finding(new_name, "x-reuses", Outcome.FAILED, f"no {field_.name} was sent, so {thing} must be a new one, but an earlier answer had the same ({shown(ident)})", expected="a new one", got=shown(ident))
 
-    yield RuleInstance(same_name, "x-reuses", f"two 2xx answers to requests sending the same {field_.name}", same)
-    yield RuleInstance(new_name, "x-reuses", f"a 2xx answer to a request without {field_.name}", new)
+    yield RuleInstance(same_name, "x-reuses", f"two 2xx answers to requests sending the same {field_.name}", same, op.operation_id, field_.name)
+    yield RuleInstance(new_name, "x-reuses", f"a 2xx answer to a request without {field_.name}", new, op.operation_id, field_.name)
 
 
 def link_target(expression: str) -> tuple[str, str]:
@@ -427,8 +429,8 @@ def _reads_back(creator: Operation, link_name: str, link: Mapping[str, Any], rea
                 return Finding(name, "x-mutable", Outcome.FAILED, f"{_where(resource)}.{field_name} was {value!r} when {made_by} created it but reads back as {read[field_name]!r}", expected=repr(value), got=repr(read[field_name]))
         return Finding(name, "x-mutable", Outcome.PASSED)
 
-    yield RuleInstance(record_name, "links", "", record)
-    yield RuleInstance(name, "x-mutable", f"a read, through {reader.operation_id}, of something {creator.operation_id} created", judge)
+    yield RuleInstance(record_name, "links", "", record, creator.operation_id, "")
+    yield RuleInstance(name, "x-mutable", f"a read, through {reader.operation_id}, of something {creator.operation_id} created", judge, reader.operation_id, _where(resource))
 
 
 def _params_key(parameters: Mapping[str, Any]) -> str:

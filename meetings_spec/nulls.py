@@ -22,9 +22,9 @@ import copy
 from collections.abc import Collection
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import jsonschema_rs
 
-from meetings_spec.refs import JSON, RefResolver, canonical_pointer, escape_segment, schema_ref, spec_registry
+from meetings_spec.refs import JSON, SPEC_URI, RefResolver, canonical_pointer, escape_segment, schema_ref
 from meetings_spec.shapes import flatten
 from meetings_spec.views import iter_operations
 
@@ -33,12 +33,12 @@ def silent_null_fields(refs: RefResolver, body_pointer: str) -> frozenset[str]:
     """The optional fields of the request body written at ``body_pointer`` whose schema does not
     take null: where a null is for the server to refuse or to read as not given."""
     required = set(flatten({"$ref": f"#{body_pointer}"}, refs).get("required", ()))
-    registry = spec_registry(refs.spec)
+    registry = jsonschema_rs.Registry([(SPEC_URI, refs.spec)])
     silent = set()
     for name, pointers in declarations(refs, body_pointer).items():
         if name in required:
             continue
-        takes_null = all(Draft202012Validator(schema_ref(p), registry=registry).is_valid(None) for p in pointers)
+        takes_null = all(jsonschema_rs.validator_for(schema_ref(p), registry=registry).is_valid(None) for p in pointers)
         if not takes_null:
             silent.add(name)
     return frozenset(silent)

@@ -63,6 +63,11 @@ def escape_segment(segment: str) -> str:
     return str(segment).replace("~", "~0").replace("/", "~1")
 
 
+def unescape_segment(segment: str) -> str:
+    """One JSON pointer segment as it was before ``escape_segment``."""
+    return segment.replace("~1", "/").replace("~0", "~")
+
+
 def canonical_pointer(refs: RefResolver, *segments: str) -> str:
     """The pointer of the node reached by walking ``segments`` from the spec's root.
 

@@ -55,6 +55,27 @@ class Family(enum.Enum):
         self.summary = summary
 
 
+class Touch(enum.Enum):
+    """Which recorded exchanges a change of a rule touches (``waterrai-spec diff --traffic``):
+    what ``spec_diff.impact`` looks for in each exchange of the operation the change is on. A
+    rule without one cannot have its impact counted from traffic (a server, a description, an
+    example, or a value NEW newly allows, which nothing recorded against OLD can hold)."""
+
+    CALLS = "every recorded call of the operation"
+    ANSWERED = "the calls answered with the change's status"
+    SUCCEEDED = "the calls answered with a success (2xx)"
+    SENDS = "the calls that send the field or parameter"
+    OMITS = "the calls that leave the field or parameter out"
+    REFUSED = "the calls that send a value there that NEW refuses and OLD accepted"
+    WITHOUT_BODY = "the calls that send no body"
+    WITH_BODY = "the calls that send a body"
+    SENT_AS = "the calls that send their body as the media type"
+    ANSWERED_AS = "the answers of the status in the media type"
+    HOLDS = "the answers of the status that hold the field"
+    HOLDS_PARENT = "the answers of the status that hold the object the field is added to"
+    ANSWER_REFUSED = "the answers that hold a value there that NEW no longer allows"
+
+
 @dataclass(frozen=True)
 class Rule:
     """One kind of change, at the one level it always has (before the strict view lowers it)."""
@@ -67,6 +88,8 @@ class Rule:
     #: circumstances (an optional field removed, say). The two views' findings of one change are
     #: merged by it, as one finding (``spec_diff.engine.merge_views``).
     variant_of: str | None = None
+    #: Which recorded exchanges a change of this rule touches; None: not countable from traffic.
+    touch: Touch | None = None
 
     @property
     def change(self) -> str:
@@ -113,24 +136,29 @@ class Catalogue:
         return rule
 
     def rule(self, id: str, level: Level, family: Family, description: str,  # noqa: A002 - the rule's id
-             *, variant_of: Rule | None = None) -> Rule:
-        return self.add(Rule(id, level, family, description, None if variant_of is None else variant_of.id))
+             *, variant_of: Rule | None = None, touch: Touch | None = None) -> Rule:
+        return self.add(Rule(id, level, family, description, None if variant_of is None else variant_of.id, touch))
 
-    def narrowing(self, name: str, what: str) -> Directed:
-        """NEW allows fewer values than OLD: breaks a client that sends them, not one that receives them."""
-        return Directed(self.rule(f"request-{name}", BREAKING, Family.SCHEMAS, f"{what}: requests accept fewer values"),
-                        self.rule(f"response-{name}", COMPATIBLE, Family.SCHEMAS, f"{what}: answers hold fewer values"))
+    def narrowing(self, name: str, what: str, *, request: Touch = Touch.REFUSED) -> Directed:
+        """NEW allows fewer values than OLD: breaks a client that sends them, not one that receives them.
+        Recorded requests NEW refuses are touched, and recorded answers it would no longer allow."""
+        return Directed(self.rule(f"request-{name}", BREAKING, Family.SCHEMAS, f"{what}: requests accept fewer values",
+                                  touch=request),
+                        self.rule(f"response-{name}", COMPATIBLE, Family.SCHEMAS, f"{what}: answers hold fewer values",
+                                  touch=Touch.ANSWER_REFUSED))
 
     def widening(self, name: str, what: str) -> Directed:
-        """NEW allows more values than OLD: breaks a client that receives them, not one that sends them."""
+        """NEW allows more values than OLD: breaks a client that receives them, not one that sends them.
+        The answers that hold the field are touched (their readers may meet the new values); no
+        recorded request can hold what only NEW allows."""
         return Directed(self.rule(f"request-{name}", COMPATIBLE, Family.SCHEMAS, f"{what}: requests accept more values"),
                         self.rule(f"response-{name}", BREAKING, Family.SCHEMAS,
-                                  f"{what}: answers may hold values a client does not expect"))
+                                  f"{what}: answers may hold values a client does not expect", touch=Touch.HOLDS))
 
-    def either_side(self, name: str, level: Level, what: str) -> Directed:
+    def either_side(self, name: str, level: Level, what: str, *, request: Touch = Touch.REFUSED) -> Directed:
         """A change that means the same to a sender and to a receiver."""
-        return Directed(self.rule(f"request-{name}", level, Family.SCHEMAS, f"{what} (in a request)"),
-                        self.rule(f"response-{name}", level, Family.SCHEMAS, f"{what} (in a response)"))
+        return Directed(self.rule(f"request-{name}", level, Family.SCHEMAS, f"{what} (in a request)", touch=request),
+                        self.rule(f"response-{name}", level, Family.SCHEMAS, f"{what} (in a response)", touch=Touch.HOLDS))
 
     def check(self, rule: Rule) -> Rule:
         """``rule`` itself, when it is this catalogue's entry for its id (level and all); otherwise ``UnknownRule``."""
@@ -160,32 +188,32 @@ _rule = CATALOGUE.rule
 
 # ---------------------------------------------------------------------- paths and operations
 
-PATH_REMOVED = _rule("path-removed", BREAKING, Family.PATHS, "a path removed, with its operations: every call to it fails")
+PATH_REMOVED = _rule("path-removed", BREAKING, Family.PATHS, "a path removed, with its operations: every call to it fails", touch=Touch.CALLS)
 OPERATION_REMOVED = _rule("operation-removed", BREAKING, Family.PATHS,
-                          "an operation removed (its path stays): every call to it fails")
+                          "an operation removed (its path stays): every call to it fails", touch=Touch.CALLS)
 OPERATION_ADDED = _rule("operation-added", COMPATIBLE, Family.PATHS, "a new operation")
 OPERATION_ID_CHANGED = _rule("operationId-changed", POSSIBLY_BREAKING, Family.PATHS,
-                             "operationId renamed: generated clients name their methods after it, and links point at it")
+                             "operationId renamed: generated clients name their methods after it, and links point at it", touch=Touch.CALLS)
 TAGS_CHANGED = _rule("tags-changed", COMPATIBLE, Family.PATHS, "an operation's tags changed (they group it in docs)")
 
 # ---------------------------------------------------------------------- security
 
 SECURITY_REQUIREMENT_ADDED = _rule("security-requirement-added", BREAKING, Family.SECURITY,
-                                   "credentials that authorised a request are no longer enough")
+                                   "credentials that authorised a request are no longer enough", touch=Touch.CALLS)
 SECURITY_ALTERNATIVE_ADDED = _rule("security-alternative-added", COMPATIBLE, Family.SECURITY,
                                    "a request may now be authorised another way too")
 SECURITY_SCHEME_CHANGED = _rule("security-scheme-changed", BREAKING, Family.SECURITY,
-                                "a security scheme in use changed how requests authenticate (type, scheme, where)")
+                                "a security scheme in use changed how requests authenticate (type, scheme, where)", touch=Touch.CALLS)
 
 # ---------------------------------------------------------------------- parameters
 
 PARAMETER_ADDED_REQUIRED = _rule("parameter-added-required", BREAKING, Family.PARAMETERS,
-                                 "a new required parameter: requests without it are refused")
+                                 "a new required parameter: requests without it are refused", touch=Touch.OMITS)
 PARAMETER_ADDED = _rule("parameter-added", COMPATIBLE, Family.PARAMETERS, "a new optional parameter")
 PARAMETER_REMOVED = _rule("parameter-removed", POSSIBLY_BREAKING, Family.PARAMETERS,
-                          "a parameter no longer described: the server may ignore it now")
+                          "a parameter no longer described: the server may ignore it now", touch=Touch.SENDS)
 PARAMETER_BECAME_REQUIRED = _rule("parameter-became-required", BREAKING, Family.PARAMETERS,
-                                  "a parameter now required: requests without it are refused")
+                                  "a parameter now required: requests without it are refused", touch=Touch.OMITS)
 PARAMETER_BECAME_OPTIONAL = _rule("parameter-became-optional", COMPATIBLE, Family.PARAMETERS,
                                   "a parameter no longer required")
 PATH_PARAMETER_RENAMED = _rule("path-parameter-renamed", COMPATIBLE, Family.PARAMETERS,
@@ -193,31 +221,31 @@ PATH_PARAMETER_RENAMED = _rule("path-parameter-renamed", COMPATIBLE, Family.PARA
 #: ``style``, ``explode`` and ``allowReserved``: how a parameter's value is written in a request.
 PARAMETER_SERIALIZATION_CHANGED = {
     keyword: _rule(f"parameter-{keyword}-changed", BREAKING, Family.PARAMETERS,
-                   f"a parameter's `{keyword}` changed: its value is written differently in requests")
+                   f"a parameter's `{keyword}` changed: its value is written differently in requests", touch=Touch.SENDS)
     for keyword in ("style", "explode", "allowReserved")
 }
 
 # ---------------------------------------------------------------------- request body
 
 REQUEST_BODY_ADDED_REQUIRED = _rule("request-body-added-required", BREAKING, Family.REQUEST_BODY,
-                                    "a request body now required where none was described")
+                                    "a request body now required where none was described", touch=Touch.WITHOUT_BODY)
 REQUEST_BODY_ADDED = _rule("request-body-added", COMPATIBLE, Family.REQUEST_BODY,
                            "an optional request body now described")
 REQUEST_BODY_REMOVED = _rule("request-body-removed", POSSIBLY_BREAKING, Family.REQUEST_BODY,
-                             "the request body no longer described: the server may ignore it now")
+                             "the request body no longer described: the server may ignore it now", touch=Touch.WITH_BODY)
 REQUEST_BODY_BECAME_REQUIRED = _rule("request-body-became-required", BREAKING, Family.REQUEST_BODY,
-                                     "the request body now required: requests without one are refused")
+                                     "the request body now required: requests without one are refused", touch=Touch.WITHOUT_BODY)
 REQUEST_BODY_BECAME_OPTIONAL = _rule("request-body-became-optional", COMPATIBLE, Family.REQUEST_BODY,
                                      "the request body now optional")
 
 # ---------------------------------------------------------------------- media types
 
 REQUEST_MEDIA_TYPE_REMOVED = _rule("request-media-type-removed", BREAKING, Family.MEDIA_TYPES,
-                                   "a request media type no longer accepted: requests sent as it are refused")
+                                   "a request media type no longer accepted: requests sent as it are refused", touch=Touch.SENT_AS)
 REQUEST_MEDIA_TYPE_ADDED = _rule("request-media-type-added", COMPATIBLE, Family.MEDIA_TYPES,
                                  "a request body may now be sent as another media type too")
 RESPONSE_MEDIA_TYPE_REMOVED = _rule("response-media-type-removed", BREAKING, Family.MEDIA_TYPES,
-                                    "a response media type no longer answered: a client that reads it gets another")
+                                    "a response media type no longer answered: a client that reads it gets another", touch=Touch.ANSWERED_AS)
 RESPONSE_MEDIA_TYPE_ADDED = _rule("response-media-type-added", COMPATIBLE, Family.MEDIA_TYPES,
                                   "a response may now be answered as another media type too")
 
@@ -232,29 +260,29 @@ EXAMPLE_CHANGED = _rule("example-changed", COMPATIBLE, Family.EXAMPLES,
 # ---------------------------------------------------------------------- responses
 
 SUCCESS_STATUS_REMOVED = _rule("response-success-status-removed", BREAKING, Family.RESPONSES,
-                               "a success status removed, and no success status of OLD remains")
+                               "a success status removed, and no success status of OLD remains", touch=Touch.ANSWERED)
 SUCCESS_STATUS_REMOVED_OTHERS_REMAIN = _rule(
     "response-success-status-removed-others-remain", POSSIBLY_BREAKING, Family.RESPONSES,
     "one of OLD's success statuses removed while another remains: code that only saw this one may not cope",
-    variant_of=SUCCESS_STATUS_REMOVED)
+    variant_of=SUCCESS_STATUS_REMOVED, touch=Touch.ANSWERED)
 STATUS_REMOVED = _rule("response-status-removed", POSSIBLY_BREAKING, Family.RESPONSES,
-                       "another status removed: what it answered may now come as another status")
+                       "another status removed: what it answered may now come as another status", touch=Touch.ANSWERED)
 STATUS_MERGED = _rule("response-status-merged", POSSIBLY_BREAKING, Family.RESPONSES,
-                      "a status no longer listed on its own: a range (4XX) or default now covers it")
+                      "a status no longer listed on its own: a range (4XX) or default now covers it", touch=Touch.ANSWERED)
 STATUS_SPLIT = _rule("response-status-split", COMPATIBLE, Family.RESPONSES,
                      "a status now described on its own, where a range or default covered it")
 SUCCESS_STATUS_ADDED = _rule("response-success-status-added", POSSIBLY_BREAKING, Family.RESPONSES,
-                             "a new success status: a client that checks for OLD's may not expect it")
+                             "a new success status: a client that checks for OLD's may not expect it", touch=Touch.SUCCEEDED)
 STATUS_ADDED = _rule("response-status-added", COMPATIBLE, Family.RESPONSES, "a new status other than success")
-HEADER_REMOVED = _rule("response-header-removed", BREAKING, Family.RESPONSES, "a response header that was always sent removed")
+HEADER_REMOVED = _rule("response-header-removed", BREAKING, Family.RESPONSES, "a response header that was always sent removed", touch=Touch.ANSWERED)
 OPTIONAL_HEADER_REMOVED = _rule("response-optional-header-removed", POSSIBLY_BREAKING, Family.RESPONSES,
-                                "a response header that was not always sent removed", variant_of=HEADER_REMOVED)
+                                "a response header that was not always sent removed", variant_of=HEADER_REMOVED, touch=Touch.ANSWERED)
 HEADER_BECAME_OPTIONAL = _rule("response-header-became-optional", BREAKING, Family.RESPONSES,
-                               "a response header no longer always sent")
+                               "a response header no longer always sent", touch=Touch.ANSWERED)
 HEADER_ADDED = _rule("response-header-added", COMPATIBLE, Family.RESPONSES, "a new response header")
 LINK_REMOVED = _rule("link-removed", POSSIBLY_BREAKING, Family.RESPONSES,
-                     "a response link removed (clients and the contract suite follow it)")
-LINK_CHANGED = _rule("link-changed", POSSIBLY_BREAKING, Family.RESPONSES, "a response link points elsewhere or passes other values")
+                     "a response link removed (clients and the contract suite follow it)", touch=Touch.ANSWERED)
+LINK_CHANGED = _rule("link-changed", POSSIBLY_BREAKING, Family.RESPONSES, "a response link points elsewhere or passes other values", touch=Touch.ANSWERED)
 LINK_ADDED = _rule("link-added", COMPATIBLE, Family.RESPONSES, "a new response link")
 
 # ---------------------------------------------------------------------- schemas
@@ -295,41 +323,43 @@ PATTERN_ADDED = CATALOGUE.narrowing("pattern-added", "values must now match a `p
 PATTERN_REMOVED = CATALOGUE.widening("pattern-removed", "values need no longer match a `pattern`")
 PATTERN_CHANGED = CATALOGUE.either_side("pattern-changed", POSSIBLY_BREAKING,
                                         "`pattern` changed: whether one includes the other cannot be decided")
-FORMAT_ADDED = CATALOGUE.narrowing("format-added", "a `format` added")
+FORMAT_ADDED = CATALOGUE.narrowing("format-added", "a `format` added", request=Touch.SENDS)
 FORMAT_REMOVED = CATALOGUE.widening("format-removed", "a `format` removed")
-FORMAT_CHANGED = CATALOGUE.either_side("format-changed", BREAKING, "`format` changed to another")
+FORMAT_CHANGED = CATALOGUE.either_side("format-changed", BREAKING, "`format` changed to another", request=Touch.SENDS)
 ADDITIONAL_PROPERTIES_TIGHTENED = CATALOGUE.narrowing("additionalProperties-tightened",
                                                       "fields not listed are now constrained or refused")
 ADDITIONAL_PROPERTIES_RELAXED = CATALOGUE.widening("additionalProperties-relaxed",
                                                    "fields not listed are now less constrained")
 ITEMS_CONSTRAINED = CATALOGUE.narrowing("items-constrained", "an array's items now constrained")
 ITEMS_RELAXED = CATALOGUE.widening("items-relaxed", "an array's items no longer constrained")
-READ_ONLY_CHANGED = CATALOGUE.either_side("readOnly-changed", POSSIBLY_BREAKING, "`readOnly` added or removed")
-WRITE_ONLY_CHANGED = CATALOGUE.either_side("writeOnly-changed", POSSIBLY_BREAKING, "`writeOnly` added or removed")
+READ_ONLY_CHANGED = CATALOGUE.either_side("readOnly-changed", POSSIBLY_BREAKING, "`readOnly` added or removed",
+                                        request=Touch.SENDS)
+WRITE_ONLY_CHANGED = CATALOGUE.either_side("writeOnly-changed", POSSIBLY_BREAKING, "`writeOnly` added or removed",
+                                         request=Touch.SENDS)
 
 REQUEST_PROPERTY_REMOVED = _rule("request-property-removed", POSSIBLY_BREAKING, Family.SCHEMAS,
-                                 "a request field no longer described: the server may ignore it now")
+                                 "a request field no longer described: the server may ignore it now", touch=Touch.SENDS)
 REQUEST_PROPERTY_REMOVED_CLOSED = _rule("request-property-removed-closed", BREAKING, Family.SCHEMAS,
                                         "a request field removed where unknown fields are refused: requests sending it fail",
-                                        variant_of=REQUEST_PROPERTY_REMOVED)
+                                        variant_of=REQUEST_PROPERTY_REMOVED, touch=Touch.SENDS)
 REQUEST_PROPERTY_ADDED_REQUIRED = _rule("request-property-added-required", BREAKING, Family.SCHEMAS,
-                                        "a new required request field: requests without it are refused")
+                                        "a new required request field: requests without it are refused", touch=Touch.OMITS)
 REQUEST_PROPERTY_ADDED = _rule("request-property-added", COMPATIBLE, Family.SCHEMAS, "a new optional request field")
 REQUEST_PROPERTY_BECAME_REQUIRED = _rule("request-property-became-required", BREAKING, Family.SCHEMAS,
-                                         "a request field now required: requests without it are refused")
+                                         "a request field now required: requests without it are refused", touch=Touch.OMITS)
 REQUEST_PROPERTY_BECAME_OPTIONAL = _rule("request-property-became-optional", COMPATIBLE, Family.SCHEMAS,
                                          "a request field no longer required")
 RESPONSE_PROPERTY_REMOVED = _rule("response-property-removed", BREAKING, Family.SCHEMAS,
-                                  "a response field that was always present removed")
+                                  "a response field that was always present removed", touch=Touch.HOLDS)
 RESPONSE_OPTIONAL_PROPERTY_REMOVED = _rule("response-optional-property-removed", POSSIBLY_BREAKING, Family.SCHEMAS,
                                            "a response field that was not always present removed",
-                                           variant_of=RESPONSE_PROPERTY_REMOVED)
+                                           variant_of=RESPONSE_PROPERTY_REMOVED, touch=Touch.HOLDS)
 RESPONSE_PROPERTY_ADDED = _rule("response-property-added", COMPATIBLE, Family.SCHEMAS, "a new response field")
 RESPONSE_PROPERTY_ADDED_CLOSED = _rule("response-property-added-closed", BREAKING, Family.SCHEMAS,
                                        "a new response field where OLD promised no others (additionalProperties: false)",
-                                       variant_of=RESPONSE_PROPERTY_ADDED)
+                                       variant_of=RESPONSE_PROPERTY_ADDED, touch=Touch.HOLDS_PARENT)
 RESPONSE_PROPERTY_BECAME_OPTIONAL = _rule("response-property-became-optional", BREAKING, Family.SCHEMAS,
-                                          "a response field no longer always present")
+                                          "a response field no longer always present", touch=Touch.HOLDS)
 RESPONSE_PROPERTY_BECAME_REQUIRED = _rule("response-property-became-required", COMPATIBLE, Family.SCHEMAS,
                                           "a response field now always present")
 
@@ -338,50 +368,50 @@ RESPONSE_PROPERTY_BECAME_REQUIRED = _rule("response-property-became-required", C
 DEFAULT_ADDED = _rule("default-added", COMPATIBLE, Family.DEFAULTS,
                       "a field's value when omitted now documented (`default`, or an `otherwise`)")
 DEFAULT_REMOVED = _rule("default-removed", POSSIBLY_BREAKING, Family.DEFAULTS,
-                        "a field's value when omitted no longer documented: a request leaving it out may get another")
+                        "a field's value when omitted no longer documented: a request leaving it out may get another", touch=Touch.OMITS)
 DEFAULT_CHANGED = _rule("default-changed", BREAKING, Family.DEFAULTS,
-                        "a field's documented value when omitted changed: a request leaving it out gets another")
+                        "a field's documented value when omitted changed: a request leaving it out gets another", touch=Touch.OMITS)
 DEFAULT_RULE_CHANGED = _rule("default-rule-changed", BREAKING, Family.DEFAULTS,
-                             "x-default-from's fields joined or x-default-from-scenario's attribute changed")
+                             "x-default-from's fields joined or x-default-from-scenario's attribute changed", touch=Touch.OMITS)
 DEFAULT_RULE_ADDED = _rule("default-rule-added", COMPATIBLE, Family.DEFAULTS,
                            "x-default-from or x-default-from-scenario now documents a field's value when omitted",
                            variant_of=DEFAULT_RULE_CHANGED)
 DEFAULT_RULE_REMOVED = _rule("default-rule-removed", POSSIBLY_BREAKING, Family.DEFAULTS,
                              "x-default-from or x-default-from-scenario removed, and nothing documents the value now",
-                             variant_of=DEFAULT_RULE_CHANGED)
+                             variant_of=DEFAULT_RULE_CHANGED, touch=Touch.OMITS)
 
 # ---------------------------------------------------------------------- the kit's promises
 
 ECHO_ADDED = _rule("echo-added", COMPATIBLE, Family.PROMISES, "x-echo added: the value sent now comes back")
-ECHO_REMOVED = _rule("echo-removed", BREAKING, Family.PROMISES, "x-echo removed: the value sent is no longer promised back")
-ECHO_CHANGED = _rule("echo-changed", BREAKING, Family.PROMISES, "x-echo moved: the value sent comes back elsewhere")
+ECHO_REMOVED = _rule("echo-removed", BREAKING, Family.PROMISES, "x-echo removed: the value sent is no longer promised back", touch=Touch.SENDS)
+ECHO_CHANGED = _rule("echo-changed", BREAKING, Family.PROMISES, "x-echo moved: the value sent comes back elsewhere", touch=Touch.SENDS)
 REUSES_ADDED = _rule("reuses-added", COMPATIBLE, Family.PROMISES,
                      "x-reuses added: requests with the same value now get the same object")
 REUSES_REMOVED = _rule("reuses-removed", BREAKING, Family.PROMISES,
-                       "x-reuses removed: requests with the same value no longer get the same object")
-REUSES_OBJECT_CHANGED = _rule("reuses-object-changed", BREAKING, Family.PROMISES, "x-reuses names another object")
+                       "x-reuses removed: requests with the same value no longer get the same object", touch=Touch.SENDS)
+REUSES_OBJECT_CHANGED = _rule("reuses-object-changed", BREAKING, Family.PROMISES, "x-reuses names another object", touch=Touch.SENDS)
 REUSES_COMPARE_REMOVED = _rule("reuses-compare-removed", BREAKING, Family.PROMISES,
-                               "x-reuses promises fewer fields equal between reuses")
+                               "x-reuses promises fewer fields equal between reuses", touch=Touch.SENDS)
 REUSES_COMPARE_ADDED = _rule("reuses-compare-added", COMPATIBLE, Family.PROMISES,
                              "x-reuses promises more fields equal between reuses")
 QUERY_PARAMS_PARAM_ADDED = _rule("query-params-param-added", COMPATIBLE, Family.PROMISES,
                                  "x-query-params: a URL now carries another query parameter")
 QUERY_PARAMS_PARAM_REMOVED = _rule("query-params-param-removed", BREAKING, Family.PROMISES,
-                                   "x-query-params: a URL no longer promises a query parameter")
+                                   "x-query-params: a URL no longer promises a query parameter", touch=Touch.HOLDS)
 QUERY_PARAMS_PARAM_CHANGED = _rule("query-params-param-changed", BREAKING, Family.PROMISES,
-                                   "x-query-params: a query parameter now equals another value of the answer")
+                                   "x-query-params: a query parameter now equals another value of the answer", touch=Touch.HOLDS)
 INITIAL_VALUE_ADDED = _rule("initial-value-added", COMPATIBLE, Family.PROMISES,
                             "x-initial-value added: what a new meeting starts as is now promised")
 INITIAL_VALUE_REMOVED = _rule("initial-value-removed", BREAKING, Family.PROMISES,
-                              "x-initial-value removed: what a new meeting starts as is no longer promised")
+                              "x-initial-value removed: what a new meeting starts as is no longer promised", touch=Touch.HOLDS)
 INITIAL_VALUE_CHANGED = _rule("initial-value-changed", BREAKING, Family.PROMISES,
-                              "x-initial-value changed: a new meeting starts as something else")
+                              "x-initial-value changed: a new meeting starts as something else", touch=Touch.HOLDS)
 NON_INCREASING_ADDED = _rule("non-increasing-added", COMPATIBLE, Family.PROMISES,
                              "x-non-increasing added: the number is now promised never to grow")
 NON_INCREASING_REMOVED = _rule("non-increasing-removed", BREAKING, Family.PROMISES,
-                               "x-non-increasing removed: the number may now grow")
+                               "x-non-increasing removed: the number may now grow", touch=Touch.HOLDS)
 MUTABLE_ADDED = _rule("mutable-added", BREAKING, Family.PROMISES,
-                      "x-mutable added: the field may now change between creation and a later read")
+                      "x-mutable added: the field may now change between creation and a later read", touch=Touch.HOLDS)
 MUTABLE_REMOVED = _rule("mutable-removed", COMPATIBLE, Family.PROMISES,
                         "x-mutable removed: the field no longer changes after creation")
 

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from meetings_spec.files import write_atomically
+from meetings_spec.har_input import HarLog, HarUnreadable, read_har
 from meetings_spec.loader import default_spec_path
 from spec_diff.catalogue import CATALOGUE
 from spec_diff.engine import diff_specs
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="OLD", help="the spec clients were written against: a path, or git:REF:PATH")
     diff.add_argument("new", metavar="NEW", help="the changed spec: a path, or git:REF:PATH")
     _output_options(diff)
+    _traffic_options(diff)
 
     spec_check = commands.add_parser(
         "check", help="compare the spec with its latest release",
@@ -50,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _release_options(spec_check)
     _output_options(spec_check)
+    _traffic_options(spec_check)
 
     keep = commands.add_parser(
         "release", help="keep the spec as the release of its info.version",
@@ -76,6 +79,31 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
                         help="the lowest level that fails the run (default: breaking)")
 
 
+def _traffic_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--traffic", nargs="+", action="extend", metavar="FILE.har",
+                        help="recorded traffic (HAR files: waterrai-proxy --record, a browser's, Playwright's): beside each "
+                             "change, how many recorded exchanges it would break or alter")
+    parser.add_argument("--fail-on-impact", type=int, metavar="N",
+                        help="with --traffic: fail only on changes (at or above --fail-on) that touch at least N recorded "
+                             "exchanges, or whose impact traffic cannot show")
+    parser.add_argument("--base-path", default=None, metavar="PATH",
+                        help="with --traffic: the path the API is served under in the recording, e.g. /v1")
+
+
+def _hars(args: argparse.Namespace) -> list[HarLog] | None:
+    """The HARs of ``--traffic``, read; ``InputError`` for one that cannot be, or a bad option."""
+    if args.fail_on_impact is not None and not args.traffic:
+        raise InputError("--fail-on-impact counts recorded exchanges: give the recording with --traffic FILE.har")
+    if args.fail_on_impact is not None and args.fail_on_impact < 1:
+        raise InputError(f"--fail-on-impact takes a number of recorded exchanges, 1 or more, not {args.fail_on_impact}")
+    if not args.traffic:
+        return None
+    try:
+        return [read_har(location) for location in args.traffic]
+    except HarUnreadable as error:
+        raise InputError(f"--traffic: {error}") from None
+
+
 def _release_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spec", default=None, help="the working spec (default: $WATERRAI_SPEC or the kit's own)")
     parser.add_argument("--released", default=None, metavar="DIR",
@@ -94,12 +122,13 @@ def main(argv: list[str] | None = None) -> int:
             print(message, file=sys.stdout if status == 0 else sys.stderr)
             return status
         fail_on = Level.from_option(args.fail_on)
+        traffic = {"hars": _hars(args), "fail_on_impact": args.fail_on_impact, "base_path": args.base_path}
         if args.command == "check":
             spec = args.spec or display_path(str(default_spec_path()))
-            report = check(spec, Path(args.released) if args.released else Path(spec).parent / "released", fail_on)
+            report = check(spec, Path(args.released) if args.released else Path(spec).parent / "released", fail_on, **traffic)
         else:
             old, new = read_source(args.old), read_source(args.new)
-            report = Report(old, new, diff_specs(old.document, new.document, (old.label, new.label)), fail_on)
+            report = Report(old, new, diff_specs(old.document, new.document, (old.label, new.label)), fail_on, **traffic)
     except InputError as exc:
         print(f"waterrai-spec: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE

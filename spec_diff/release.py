@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -61,25 +62,27 @@ def next_version(version: Version, breaking: bool) -> Version:
     return Version(f"{version.major}.{version.minor + 1}.0")
 
 
-def check(spec: str, directory: Path, fail_on: Level = Level.BREAKING) -> Report:
+def check(spec: str, directory: Path, fail_on: Level = Level.BREAKING, **traffic: Any) -> Report:
     """Compare ``spec`` with the latest release in ``directory``; the report's status is the verdict.
 
     A spec that says the version of a release but differs from it fails whatever changed: a
-    release is never rewritten, and two different specs would go by one version.
+    release is never rewritten, and two different specs would go by one version. ``traffic``
+    (``hars``, ``fail_on_impact``, ``base_path``) weighs each change against recorded traffic,
+    as ``Report`` does.
     """
     new = read_source(spec)
     new_version = spec_version(new)
     releases = released(directory)
     if not releases:
-        report = Report(new, new, [], fail_on)
+        report = Report(new, new, [], fail_on, **traffic)
         report.verdict = f"no release in {directory} yet: nothing to hold {spec} to"
         return report
     same = next((one for one in releases if one.version == new_version), None)
     if same is not None and same.path.read_bytes() != Path(spec).read_bytes():
-        return _rewrites_a_release(spec, new, same, fail_on)
+        return _rewrites_a_release(spec, new, same, fail_on, **traffic)
     latest = releases[-1]
     old = _release_source(latest)
-    report = Report(old, new, diff_specs(old.document, new.document, (old.label, new.label)), fail_on)
+    report = Report(old, new, diff_specs(old.document, new.document, (old.label, new.label)), fail_on, **traffic)
     if new_version < latest.version:
         report.exit_status = 1
         report.verdict = f"info.version {new_version} is older than the latest release, {latest.version}"
@@ -102,11 +105,11 @@ def _release_source(one: Release) -> SpecSource:
     return source
 
 
-def _rewrites_a_release(spec: str, new: SpecSource, same: Release, fail_on: Level) -> Report:
+def _rewrites_a_release(spec: str, new: SpecSource, same: Release, fail_on: Level, **traffic: Any) -> Report:
     """The report of a spec that differs from the release of its own version: it fails, and says
     which version to give it (its changes since that release decide) and how to release it."""
     old = _release_source(same)
-    report = Report(old, new, diff_specs(old.document, new.document, (old.label, new.label)), fail_on)
+    report = Report(old, new, diff_specs(old.document, new.document, (old.label, new.label)), fail_on, **traffic)
     breaking = any(change.level is Level.BREAKING for change in report.changes)
     report.exit_status = 1
     report.verdict = (

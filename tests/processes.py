@@ -17,7 +17,7 @@ from typing import Any
 
 from meetings_spec.serving import free_port
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "SCRIPT", "TOKEN", "Server", "call", "chromium_missing", "free_port"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "SCRIPT", "TOKEN", "Server", "call", "chromium_missing", "free_port", "wait_until_answering"]
 
 #: Debian's Chromium (``apt-get install chromium``), or the one ``$WATERRAI_CHROMIUM`` names;
 #: Playwright drives it (its own browser download is not reachable here).
@@ -55,6 +55,19 @@ def call(base: str, method: str, path: str, body: Any = None, token: str | None 
         return error.code, json.loads(error.read())
 
 
+def wait_until_answering(process: subprocess.Popen[Any], base: str, seconds: float = 60) -> None:
+    """Return once the mock at ``base`` answers its health route; fail if it exits or takes longer."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(base + "/__mock/health", timeout=1).read()
+            return
+        except OSError:
+            assert process.poll() is None, f"the mock exited with {process.returncode} before answering"
+            assert time.monotonic() < deadline, f"the mock did not answer within {seconds:g} s"
+            time.sleep(0.02)
+
+
 class Server:
     """``waterrai-mock`` started as a user starts it, on a free port; ``stop`` sends Ctrl-C."""
 
@@ -67,15 +80,11 @@ class Server:
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/__mock/health", timeout=1).read()
-                return
-            except OSError:
-                assert self.process.poll() is None, self.process.communicate()
-                time.sleep(0.02)
-        raise AssertionError("the mock did not answer within 20 s")
+        try:
+            wait_until_answering(self.process, self.base)
+        except AssertionError:
+            self.process.kill()
+            raise AssertionError(f"the mock did not start: {self.process.communicate()[1][-2000:]}") from None
 
     def stop(self) -> tuple[str, str]:
         self.process.send_signal(signal.SIGINT)

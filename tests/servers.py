@@ -199,6 +199,7 @@ class Recording:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.exchanges: list[tuple[str, str, bytes, str]] = []
+        self.media_types: list[str] = []  # each request's Content-Type ("" without one), beside ``exchanges``
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -212,4 +213,5 @@ class Recording:
         inner = Request(dict(environ, **{"wsgi.input": __import__("io").BytesIO(body), "CONTENT_LENGTH": str(len(body))}))
         result = self.app(inner.environ, keep_status)
         self.exchanges.append((request.method, request.full_path, body, statuses[-1] if statuses else "?"))
+        self.media_types.append(request.headers.get("Content-Type", ""))
         return result

@@ -75,7 +75,8 @@ def test_a_failure_is_shown_without_the_suites_own_source(tmp_path: Path) -> Non
 
 
 def _reports(tmp_path: Path) -> list[str]:
-    return ["--junitxml", str(tmp_path / "junit.xml"), "--summary", str(tmp_path / "summary.md"), "--report-json", str(tmp_path / "report.json")]
+    return ["--junitxml", str(tmp_path / "junit.xml"), "--summary", str(tmp_path / "summary.md"), "--report-json", str(tmp_path / "report.json"),
+            "--coverage", str(tmp_path / "coverage")]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ def _reports(tmp_path: Path) -> list[str]:
 )
 def test_a_run_that_checks_nothing_still_writes_every_report_saying_why(case: str, tmp_path: Path) -> None:
     """A CI job's publish step finds each file it asked for: JUnit with one errored case, the
-    summary and the JSON saying why nothing was checked."""
+    summary, the JSON and the coverage saying why nothing was checked."""
     import json
     import xml.etree.ElementTree as ET
 
@@ -109,7 +110,10 @@ def test_a_run_that_checks_nothing_still_writes_every_report_saying_why(case: st
     assert data["verdict"] == "not judged" and data["exit_status"] == 2 and why in data["reason"]
     assert data["target"] == "http://127.0.0.1:9" and data["tests"]["items"] == []
     assert why in result.stderr.splitlines()[-1]
-    for text in (result.stdout, result.stderr, summary, (tmp_path / "junit.xml").read_text(), json.dumps(data)):
+    coverage = json.loads((tmp_path / "coverage" / "coverage.json").read_text())
+    assert coverage["summary"]["requests"] == 0 and coverage["summary"]["statuses"]["declared"] > 0
+    assert len(coverage["notes"]) == 1 and why in coverage["notes"][0] and why in (tmp_path / "coverage" / "coverage.md").read_text()
+    for text in (result.stdout, result.stderr, summary, (tmp_path / "junit.xml").read_text(), json.dumps(data), json.dumps(coverage)):
         assert token not in text
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -17,7 +22,10 @@ from meetings_spec.judge import EXTENSIONS
 from meetings_spec.problems import Part
 
 from broken_servers import BROKEN, CREATE, DYNAMIC, EDGES, KNOWN_SCENARIO, TEXT_PROBE, UNKNOWN, alternative_choices, edges_taken, run_suite
+from processes import CHROMIUM, CHROMIUM_ARGS, chromium_missing
 from servers import COERCIONS, NULL_READINGS, TOKEN, Recording, Rewriting, mock_app, null_as_not_given, serving
+
+REPORTS = Path(__file__).resolve().parent.parent / "reports"
 
 #: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
 pytestmark = pytest.mark.processes
@@ -260,13 +268,105 @@ def test_a_run_keeps_its_connection_alive(tmp_path: Path) -> None:
     assert connections <= 2, f"{connections} connections: one for the check that the server answers, one for the run"
 
 
-def test_runs_are_deterministic(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def recorded_run(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """One default run against the mock, every request the mock received kept in order, with the
+    run's coverage and JSON report: the tests below share it (a run takes seconds)."""
+    folder = tmp_path_factory.mktemp("recorded-run")
+    recorder = Recording(mock_app())
+    with serving(recorder) as base_url:
+        result = run_suite(base_url, *KNOWN_SCENARIO, "--coverage", str(folder / "coverage"), "--report-json", str(folder / "report.json"), tmp_path=folder)
+    assert result.returncode == 0, result.stdout[-3000:]
+    return SimpleNamespace(exchanges=recorder.exchanges, media_types=recorder.media_types, folder=folder, coverage=json.loads((folder / "coverage" / "coverage.json").read_text()))
+
+
+def test_runs_are_deterministic(recorded_run: SimpleNamespace, tmp_path: Path) -> None:
     """Two runs with the same seed send the same requests, in the same order, every one of them."""
-    runs = []
-    for _ in range(2):
-        recorder = Recording(mock_app())
-        with serving(recorder) as base_url:
-            assert run_suite(base_url, *KNOWN_SCENARIO, tmp_path=tmp_path).returncode == 0
-        runs.append(recorder.exchanges)
-    assert len(runs[0]) > 400
-    assert runs[0] == runs[1]
+    recorder = Recording(mock_app())
+    with serving(recorder) as base_url:
+        assert run_suite(base_url, *KNOWN_SCENARIO, tmp_path=tmp_path).returncode == 0
+    assert len(recorded_run.exchanges) > 400
+    assert recorded_run.exchanges == recorder.exchanges
+
+
+def _operation(method: str, path: str) -> str | None:
+    """Which operation the mock answered, told from the method and path alone (not by the kit's routing)."""
+    if method == "POST" and path == "/meetings":
+        return "createMeeting"
+    if method == "POST" and path == "/meetings/create-dynamic-meeting":
+        return "createDynamicMeeting"
+    if method == "GET" and re.fullmatch(r"/meetings/[^/]+", path) and path != "/meetings/create-dynamic-meeting":
+        return "getMeeting"
+    return None
+
+
+def test_the_coverage_of_a_run_counts_what_the_server_received(recorded_run: SimpleNamespace, spec: dict) -> None:
+    """Every count of coverage.json against the requests the mock itself received and the
+    statuses it gave; every status the spec declares is listed, seen or not, and never seen says why."""
+    data = recorded_run.coverage
+    sent = list(zip(recorded_run.exchanges, recorded_run.media_types, strict=True))[1:]  # the first is the suite's "is anything there?" GET /
+    assert data["source"]["kind"] == "contract run" and data["view"] == "lenient"
+    by_operation: dict[str, list[Any]] = {}
+    for (method, full_path, body, status), media in sent:
+        by_operation.setdefault(_operation(method, unquote(full_path.split("?")[0])) or "", []).append((body, int(status.split()[0]), media))
+    assert data["summary"]["requests"] == len(sent) == json.loads((recorded_run.folder / "report.json").read_text())["requests"]["sent"]
+    assert sum(data["other_requests"].values()) == len(by_operation.get("", []))
+    paths = {"createMeeting": ("/meetings", "post"), "createDynamicMeeting": ("/meetings/create-dynamic-meeting", "post"), "getMeeting": ("/meetings/{id}", "get")}
+    for op_id, (path, method) in paths.items():
+        covered, received = data["operations"][op_id], by_operation[op_id]
+        assert covered["requests"] == len(received), op_id
+        declared = spec["paths"][path][method]["responses"]
+        statuses = Counter(status for _, status, _ in received)
+        assert set(declared) <= set(covered["statuses"]), op_id  # every status the spec declares, in either view
+        for code, times in statuses.items():
+            assert covered["statuses"][str(code)]["seen"] == times, (op_id, code)  # the mock answers only statuses the strict view lists
+        for key, status in covered["statuses"].items():
+            assert status["seen"] == (statuses[int(key)] if key.isdigit() else sum(n for c, n in statuses.items() if str(c)[0] == key[0]))
+            assert bool(status.get("reason")) is (status["seen"] == 0), (op_id, key)
+        bodies = [json.loads(body) for body, _, media in received if body and media.startswith("application/json") and _json_object(body)]
+        for name, field in covered["fields"].items():
+            if field["in"] == "body":
+                assert (field["sent"], field["omitted"]) == (sum(name in b for b in bodies), sum(name not in b for b in bodies)), (op_id, name)
+            for value, times in field.get("values", {}).items():
+                assert times == sum(name in b and not isinstance(b[name], (dict, list)) and (b[name] if isinstance(b[name], str) else json.dumps(b[name])) == value for b in bodies), (op_id, name, value)
+    create = data["operations"]["createMeeting"]["statuses"]
+    assert create["402"]["seen"] == 0 and "the run is capped at 80 creates (--max-creates" in create["402"]["reason"]
+    assert create["201"]["reason"] == "the server answered 200 instead; the spec allows either as a success"
+    report_rules = {rule["rule"]: rule["outcome"] for rule in json.loads((recorded_run.folder / "report.json").read_text())["rules"]}
+    assert {rule["rule"]: rule["outcome"] for rule in data["rules"]} == report_rules
+    assert all(rule["operation"] in paths for rule in data["rules"])
+
+
+def _json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:
+        return False
+
+
+@pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
+def test_the_coverage_page_reads_in_a_browser(recorded_run: SimpleNamespace) -> None:
+    """coverage.html in Chromium: an operation a row, a cell per status coloured by whether it was
+    seen, each reason at hand, and nothing fetched but the page itself."""
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    page_file = recorded_run.folder / "coverage" / "coverage.html"
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            fetched: list[str] = []
+            page.on("request", lambda request: fetched.append(request.url))
+            page.goto(page_file.as_uri())
+            rows = page.query_selector_all("tbody tr")
+            assert [row.query_selector("th").inner_text().split("\n")[0] for row in rows] == list(recorded_run.coverage["operations"])
+            never = page.locator("tbody tr").first.locator(".cell.none", has_text="402 never")
+            assert never.evaluate("cell => getComputedStyle(cell).backgroundColor") == "rgb(255, 205, 210)"
+            assert "--max-creates" in (never.get_attribute("title") or "")
+            seen = page.locator("tbody tr").first.locator(".cell.full", has_text="200 ×")
+            assert seen.evaluate("cell => getComputedStyle(cell).backgroundColor") == "rgb(200, 230, 201)"
+            REPORTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(REPORTS / "coverage-page.png"), full_page=True)
+        finally:
+            browser.close()
+    assert fetched == [page_file.as_uri()], fetched
+    assert (REPORTS / "coverage-page.png").stat().st_size > 50_000

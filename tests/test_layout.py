@@ -20,9 +20,9 @@ pytestmark = pytest.mark.processes
 SIBLINGS = ["mock_server", "fixtures_builder", "validation_proxy", "spec_diff", "contract_tests"]
 MOCK_ONLY = ["flask", "werkzeug", "sqlite3", "_sqlite3"]
 PACKAGES = {
-    "meetings_spec": ["meetings_spec.contract", "meetings_spec.judge", "meetings_spec.routing", "meetings_spec.har"],
+    "meetings_spec": ["meetings_spec.contract", "meetings_spec.judge", "meetings_spec.routing", "meetings_spec.har", "meetings_spec.har_input", "meetings_spec.coverage", "meetings_spec.coverage_report", "meetings_spec.ledger"],
     "validation_proxy": ["validation_proxy.cli", "validation_proxy.check", "validation_proxy.rsgi", "validation_proxy.recording"],
-    "spec_diff": ["spec_diff.cli"],
+    "spec_diff": ["spec_diff.cli", "spec_diff.impact"],
     "contract_tests": ["contract_tests.cli"],
 }
 

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ import yaml
 from meetings_spec import SPEC_PATH, SpecError
 from mock_server import create_app
 from mock_server.scratch import OWNER, PREFIX, ScratchFolder, memory_folder, sweep
-from processes import SCRIPT, free_port
+from processes import SCRIPT, free_port, wait_until_answering
 
 #: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
 pytestmark = pytest.mark.processes
@@ -156,14 +155,7 @@ def test_the_folder_goes_at_sigterm_and_ctrl_c_and_a_killed_mocks_at_the_next_st
     def start() -> tuple[subprocess.Popen[bytes], Path]:
         port = free_port()
         process = subprocess.Popen([str(SCRIPT), "--port", str(port), "--workers", "1", "--quiet"], stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None and time.monotonic() < deadline, "the mock did not start"
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/__mock/health", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_until_answering(process, f"http://127.0.0.1:{port}")
         folder = next(f for f in _folders() if _owner(f) == process.pid)
         return process, folder
 

@@ -3,21 +3,16 @@ do start-server-and-test and other test runners), Granian's main process and its
 
 from __future__ import annotations
 
-import pytest
-
 import os
 import signal
 import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-from meetings_spec.serving import free_port
+
+import pytest
+
+from processes import SCRIPT, free_port, wait_until_answering
 
 #: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
 pytestmark = pytest.mark.processes
-
-SCRIPT = Path(sys.executable).with_name("waterrai-mock")
 
 
 def test_sigint_to_the_process_group_stops_the_mock_every_time() -> None:
@@ -29,14 +24,7 @@ def test_sigint_to_the_process_group_stops_the_mock_every_time() -> None:
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
         )  # fmt: skip
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert process.poll() is None and time.monotonic() < deadline, "the mock did not start"
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/__mock/health", timeout=1).read()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            wait_until_answering(process, f"http://127.0.0.1:{port}")
             os.killpg(process.pid, signal.SIGINT)
             try:
                 process.wait(timeout=30)

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import socket
+import struct
 import ssl
 import subprocess
 import sys
@@ -555,22 +556,27 @@ def test_answers_framed_any_way_come_back_whole_and_broken_ones_as_502(answer: b
 
 
 @contextmanager
-def _keep_alive_upstream(requests_per_connection: int) -> Iterator[tuple[str, list[int]]]:
+def _keep_alive_upstream(requests_per_connection: int, *, reset: bool = False) -> Iterator[tuple[str, list[int]]]:
     """A server that answers each request on a connection kept alive, closing it after
-    ``requests_per_connection`` answers, as servers close idle or worn connections; yields its
-    URL and the number of requests each connection served."""
+    ``requests_per_connection`` answers, as servers close idle or worn connections (with
+    ``reset``, it waits for the next request and resets the connection instead: the request met
+    a socket already closed); yields its URL and the number of requests each connection served."""
     served: list[int] = []
 
     def connection_loop(connection: socket.socket) -> None:
         count, data = 0, b""
         with connection:
-            while count < requests_per_connection:
+            while count < requests_per_connection or reset:
                 while b"\r\n\r\n" not in data:
                     chunk = connection.recv(65536)
                     if not chunk:
                         served.append(count)
                         return
                     data += chunk
+                if count == requests_per_connection:  # the request one too many: RST, no answer
+                    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    served.append(count)
+                    return
                 _, _, data = data.partition(b"\r\n\r\n")
                 connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(DOC) + DOC)
                 count += 1
@@ -586,6 +592,14 @@ def test_kept_alive_connections_are_reused_and_one_the_upstream_closed_is_no_err
         time.sleep(0.2)
     assert statuses == [200] * 30, "a connection the upstream closed is replaced, never a 502"
     assert sum(served) == 30 and len(served) <= 6, f"connections reused: {served}"
+
+
+def test_a_request_that_meets_a_reset_kept_alive_connection_goes_again_on_a_new_one(tmp_path: Path) -> None:
+    with _keep_alive_upstream(requests_per_connection=1, reset=True) as (upstream, served), proxying(upstream, "--quiet", tmp=tmp_path) as proxy:
+        statuses = [send(proxy.url, "GET", "/meetings/789", headers=AUTH).status for _ in range(8)]
+        time.sleep(0.2)
+    assert statuses == [200] * 8, "a read that met a reset before any answer goes again, never a 502"
+    assert sum(served) == 8
 
 
 def test_an_upstream_under_a_base_path_and_a_body_past_the_bound(tmp_path: Path) -> None:

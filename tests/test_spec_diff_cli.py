@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from meetings_spec import SPEC_PATH, load_spec
-from spec_diff.catalogue import CATALOGUE
+from spec_diff.catalogue import CATALOGUE, Touch
 from spec_diff.cli import main
 from tests.spec_edits import component, prop
 
@@ -216,19 +216,28 @@ def test_rules_lists_the_catalogue_for_scripts(capsys: pytest.CaptureFixture[str
     listed = json.loads(capsys.readouterr().out)
     assert [(r["id"], r["level"], r["family"], r["description"]) for r in listed["rules"]] == [
         (rule.id, rule.level.label, rule.family.label, rule.description) for rule in CATALOGUE]
+    touches = {entry["impact"]: entry["touches"] for entry in listed["impacts"]}
+    assert {r["id"]: r["impact"] and touches[r["impact"]] for r in listed["rules"]} == {
+        rule.id: rule.touch and rule.touch.value for rule in CATALOGUE}
     assert listed["levels"] == ["breaking", "possibly breaking", "compatible"]
     assert [f["family"] for f in listed["families"]] == list(dict.fromkeys(r["family"] for r in listed["rules"]))
 
 
 def test_rules_lists_the_catalogue_for_people() -> None:
-    """The console script prints each rule once, on a line of its own: id, level, description."""
+    """The console script prints each rule once, on a line of its own: id, level, which recorded
+    exchanges its changes touch (``--traffic``; ``-`` for none), description; and what each of those means."""
     done = run("rules")
     assert done.returncode == 0, done.stderr
-    lines = [line for line in done.stdout.splitlines() if line.startswith("  ")]
+    codes = {touch.name.lower().replace("_", "-"): touch for touch in Touch}
+    indented = [line for line in done.stdout.splitlines() if line.startswith("  ")]
+    legend = [line for line in indented if line.split()[0] in codes]
+    assert [line.split()[0] for line in legend] == list(codes)
+    lines = [line for line in indented if line not in legend]
     assert sorted(line.split()[0] for line in lines) == sorted(CATALOGUE.ids)
     for line in lines:
         rule = CATALOGUE[line.split()[0]]
-        assert re.fullmatch(rf"  {re.escape(rule.id)} +{rule.level.label} +{re.escape(rule.description)}", line), line
+        code = "-" if rule.touch is None else rule.touch.name.lower().replace("_", "-")
+        assert re.fullmatch(rf"  {re.escape(rule.id)} +{rule.level.label} +{re.escape(code)} +{re.escape(rule.description)}", line), line
     assert re.search(r"^PATHS \(\d+\): paths and operations", done.stdout, re.MULTILINE)
     refused = run("rules", "--format", "xml")
     assert refused.returncode == 2 and "invalid choice: 'xml'" in refused.stderr

@@ -30,6 +30,7 @@ class Result:
     violations: list[Violation] = field(default_factory=list)
     skipped: str = ""  # not judged at all: why
     partial: list[str] = field(default_factory=list)  # checks skipped: why
+    source: str = ""  # its HAR, when the check read several
 
     @property
     def outcome(self) -> str:
@@ -40,10 +41,11 @@ class Result:
 
     @property
     def label(self) -> str:
-        return f"#{self.number} {self.method} {self.path} -> {self.status or 'no answer'}"
+        return f"{self.source}#{self.number} {self.method} {self.path} -> {self.status or 'no answer'}"
 
     def as_json(self) -> dict[str, Any]:
-        return {"number": self.number, "method": self.method, "path": self.path, "status": self.status, "operation": self.operation, "started": self.started}
+        data = {"number": self.number, "method": self.method, "path": self.path, "status": self.status, "operation": self.operation, "started": self.started}
+        return {**data, "source": self.source} if self.source else data
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Report:
     not_api: int
     notes: list[str] = field(default_factory=list)
     fail_on: str = "any"
+    #: Every secret the HAR showed (credential headers, credential-named query parameters): hidden in whatever else is written of it.
+    secrets: list[str] = field(default_factory=list)
 
     @property
     def violations(self) -> int:

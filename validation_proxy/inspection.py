@@ -16,6 +16,7 @@ from typing import Any, Mapping
 from meetings_spec import View
 from meetings_spec.contract import Contract, OperationContract
 from meetings_spec.judge import ABSENT, Exchange, Judge, Outcome
+from meetings_spec.ledger import Ledger
 from meetings_spec.problems import HIDDEN, NOTHING, Part, Problem, clip
 from meetings_spec.secrets import is_credential
 from meetings_spec.routing import Kind
@@ -101,6 +102,8 @@ class Inspector:
         self.view = self.contract.document
         self.routes = self.contract.route_table()
         self.judge = Judge(self.view, scenarios=scenarios)
+        #: Tallies every finding of the rules, when a caller wants them (``check --coverage``).
+        self.ledger: Ledger | None = None
 
     # -------------------------------------------------------------------- the request
 
@@ -152,9 +155,12 @@ class Inspector:
         op = seen.operation
         assert op is not None
         exchange = Exchange(op.model, seen.body, seen.path_parameters, status, document, documented=_documented(seen.body))
+        findings = self.judge.judge(exchange)
+        if self.ledger is not None:
+            self.ledger.record(findings)
         return [
             Violation(op.operation_id, finding.side, f"{finding.extension}: {finding.rule}", finding.expected, finding.got, clip(finding.message))
-            for finding in self.judge.judge(exchange)
+            for finding in findings
             if finding.outcome is Outcome.FAILED
         ]
 

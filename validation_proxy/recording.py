@@ -43,6 +43,7 @@ from meetings_spec.files import dump  # the fixtures' JSON text, so a recording 
 from meetings_spec.bodies import decoded
 from meetings_spec.about import kit_version
 from meetings_spec.files import write_atomically
+from meetings_spec.har_input import GENERATOR, HAR, INDEX, earlier_recording
 from validation_proxy.exchanges import Recorded
 from meetings_spec.problems import HIDDEN
 from meetings_spec.secrets import is_credential
@@ -50,9 +51,6 @@ from validation_proxy.redaction import credentials_of, hidden_header, redactor_f
 
 log = logging.getLogger("waterrai-proxy")
 
-GENERATOR = "waterrai-proxy"
-INDEX = "index.json"
-HAR = "meetings.har"
 #: The HAR and index are rewritten once the queue is empty, but no sooner after the last rewrite
 #: than this many times what that one took, and at least once a second while exchanges keep
 #: coming: each rewrite copies the whole recording, in a thread that shares the interpreter with
@@ -82,15 +80,6 @@ def spliced(document: dict[str, Any], key: str, items: list[str], depth: int) ->
     if text.count(marker) != 1:
         raise ValueError(f"{key} is not one empty list of the document")
     return text.replace(marker, f'"{key}": [\n' + ",\n".join(items) + "\n" + "  " * depth + "]") if items else text
-
-
-def earlier_recording(folder: Path) -> dict[str, Any] | None:
-    """The index of a recording of the proxy in ``folder``, or None."""
-    try:
-        data = json.loads((folder / INDEX).read_text(encoding="utf-8"))
-    except (OSError, UnicodeError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("generator") == GENERATOR else None
 
 
 # ------------------------------------------------------------------ one exchange, redacted

@@ -139,6 +139,7 @@ class _Connection:
         self.reader, self.writer = reader, writer
         self.idle_since = time.monotonic()
         self.reused = False
+        self.answered = False  # whether a byte of an answer came on it during the exchange under way
 
     def usable(self) -> bool:
         return not self.reader.at_eof() and not self.writer.is_closing() and time.monotonic() - self.idle_since < IDLE_SECONDS
@@ -186,9 +187,9 @@ class Upstream:
             except (ConnectionError, asyncio.IncompleteReadError, OSError) as error:
                 connection.close()
                 # a kept-alive connection the upstream closed just as it was reused, before any
-                # byte of an answer: a request that may be repeated goes again, once, on a new one
-                nothing = isinstance(error, asyncio.IncompleteReadError) and not error.partial
-                if attempt == 1 and connection.reused and nothing and method in _IDEMPOTENT:
+                # byte of an answer (an end of stream, or a reset when the request met the closed
+                # socket): a request that may be repeated goes again, once, on a new one
+                if attempt == 1 and connection.reused and not connection.answered and method in _IDEMPOTENT:
                     continue
                 raise UpstreamFailure(502, "upstream_disconnected", f"the upstream closed or reset the connection before answering in full ({type(error).__name__})") from None
         raise AssertionError("unreachable: the second attempt returns or raises")
@@ -225,8 +226,10 @@ class Upstream:
         if connection.writer.transport.get_write_buffer_size() > _READ_SIZE:
             await connection.writer.drain()
         reading = _Reading(head_only=method == "HEAD")
+        connection.answered = False
         while not reading.done():
             data = await connection.reader.read(_READ_SIZE)
+            connection.answered = connection.answered or bool(data)
             if not data:
                 if not (reading.headers_done and _ends_with_the_connection(reading.headers)):
                     raise asyncio.IncompleteReadError(b"", None)

@@ -1,4 +1,7 @@
-"""Read a HAR as whoever wrote it, into exchanges the offline check can judge.
+"""Read a HAR as whoever wrote it, into exchanges the kit can judge, count or weigh.
+
+Every reader of recorded traffic uses it: the offline check of a recording and its coverage
+(``waterrai-proxy check``), and the impact of a spec change (``waterrai-spec diff --traffic``).
 
 Three writers are expected: the proxy's own recordings (``--record``), a browser's "Save all as
 HAR" (Chrome: HTTP/2 pseudo headers, base64 or missing bodies, ``_error`` for a failed request)
@@ -19,7 +22,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from validation_proxy.recording import GENERATOR, HAR, earlier_recording
+#: The validation proxy's recordings (``waterrai-proxy --record DIR``): who writes them, and the
+#: two files of a recording's folder that name it one.
+GENERATOR = "waterrai-proxy"
+INDEX = "index.json"
+HAR = "meetings.har"
 
 
 class HarUnreadable(Exception):
@@ -57,6 +64,33 @@ class HarLog:
     creator: str
     entries: list[Entry]
     base_path: str = ""
+
+
+def earlier_recording(folder: Path) -> dict[str, Any] | None:
+    """The index of a recording of the proxy in ``folder``, or None."""
+    try:
+        data = json.loads((folder / INDEX).read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("generator") == GENERATOR else None
+
+
+def api_path(path: str, base_path: str) -> str | None:
+    """``path`` as the spec names it, once the ``base_path`` the API is served under is taken
+    off; None for a path outside it (a page, an asset)."""
+    if not base_path:
+        return path
+    if path == base_path or path.startswith(base_path + "/"):
+        return path[len(base_path):] or "/"
+    return None
+
+
+def base_path_of(har: HarLog, option: str | None) -> str:
+    """The base path of the API in ``har``: ``--base-path`` when given (``/v1/`` and ``v1`` as
+    ``/v1``), else what a recording of the proxy says its upstream had."""
+    if option is None:
+        return har.base_path
+    return "/" + option.strip("/") if option.strip("/") else ""
 
 
 def read_har(location: str | Path) -> HarLog:
@@ -131,11 +165,11 @@ def _entry(place: int, item: Any, attached: Callable[[str], bytes | None]) -> En
         )  # fmt: skip
     except (KeyError, TypeError, AttributeError):
         return Entry(place, "", "?", "", [], None, 0, [], None, unusable="a malformed entry (no request method or URL)")
+    entry.request_body = _request_body(request, attached)  # sent, answered or not: coverage counts what went out
     if entry.status <= 0:
         error = response.get("_error") or response.get("_failureText") or item.get("_error")
         entry.unusable = f"no answer ({error})" if error else f"no answer (status {entry.status}: aborted, blocked or failed)"
         return entry
-    entry.request_body = _request_body(request, attached)
     entry.response_body = _content(response.get("content"), attached)
     return entry
 
