@@ -325,3 +325,18 @@ def test_a_prune_moves_the_generation_on_and_a_plain_create_does_not(tmp_path: P
     state.create_meeting(WORLD, 1, _build)  # the fourth meeting prunes the first
     assert state.generation() == start + 1 and state.meeting(WORLD, 1) is None
     state.close()
+
+
+def test_the_sqlite_state_offers_the_whole_store_interface() -> None:
+    """Every method of ``mock_server.store.Store`` (what the rest of the mock asks of a store),
+    with the same parameters: a second store (PostgreSQL) is held to the same list."""
+    import inspect
+
+    from mock_server.store import Store
+
+    wanted = {name: member for name, member in vars(Store).items() if callable(member) and not name.startswith("_")}
+    assert len(wanted) >= 20
+    for name, member in wanted.items():
+        offered = getattr(State, name, None)
+        assert offered is not None, f"State has no {name}"
+        assert list(inspect.signature(offered).parameters) == list(inspect.signature(member).parameters), name
