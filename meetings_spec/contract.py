@@ -116,10 +116,17 @@ class Contract:
             }
         used = {value for _, value in keyed(self.document, "format") if isinstance(value, str)}
         ignored = {name: (lambda _value: True) for name in used - set(ASSERTED_FORMATS)}
+        self._registry, self._ignored_formats = registry, ignored
         self.operations: dict[str, OperationContract] = {}
         for operation_id, op in found.items():
             with reading(self.document, pointer_of("paths", op.path, op.method), f"{op.method.upper()} {op.path}"):
                 self.operations[operation_id] = _compile(op, registry, bearer, self.document, ignored)
+
+    def validator(self, schema: dict[str, Any]) -> jsonschema_rs.Validator:
+        """A validator of ``schema``, which may point into this view (``{"$ref": SPEC_URI#/...}``),
+        compiled as the answers' are (formats ``date-time`` and ``uri`` asserted): for data that
+        must read as the spec's answers do (the mock's seeds)."""
+        return jsonschema_rs.validator_for(schema, registry=self._registry, validate_formats=True, formats=self._ignored_formats)
 
     def route_table(self) -> RouteTable[OperationContract]:
         """A fresh table holding the API's paths, for a server to add its own paths to."""
@@ -224,6 +231,13 @@ def _compile(
         parameter_types=parameter_types,
         answer_validators=answers,
     )
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The credential of an ``Authorization: Bearer <token>`` header, or None (no header, or
+    not of that form): what the mock tells callers apart by, as it checks them."""
+    found = _BEARER.fullmatch(authorization.strip()) if authorization else None
+    return None if found is None else found.group(1).strip()
 
 
 def _bearer_problems(op: OperationContract, authorization: str | None, token: str | None) -> list[Problem]:

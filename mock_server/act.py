@@ -27,7 +27,9 @@ from mock_server.compiled import CompiledOperation, CompiledSpec, relative
 from meetings_spec.problems import Problem
 from mock_server.errors import ApiError
 from mock_server.journal import Journal
-from mock_server.state import InsufficientMinutes, NewMeeting, Seed, State, Wanted
+from mock_server.served import Served
+from mock_server.store import InsufficientMinutes, NewMeeting, Store, Wanted
+from mock_server.worlds import Worlds
 
 _JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
 _ROOM_ALPHABET = string.ascii_lowercase + string.digits
@@ -37,25 +39,31 @@ _PAIRS_COUNT = len(_ROOM_PAIRS)
 
 @dataclass
 class MockContext:
-    """What the acts share: the compiled spec, the state, a clock and a source of randomness."""
+    """What the acts share: what is served (the compiled spec and the seeds, swapped whole on a
+    reload), the state and this worker's view of its worlds, a clock and a source of randomness."""
 
-    compiled: CompiledSpec
-    state: State
-    seed: Seed
+    served: Served
+    state: Store
     clock: Callable[[], float]  # seconds since the epoch, as time.time()
     rng: random.Random
     signing_key: bytes
     journal: Journal | None = None
-    reads: ReadCache = dataclasses.field(default_factory=lambda: ReadCache())
-
-    scenarios: dict[int, dict[str, Any]] = dataclasses.field(init=False)  # by id, from the seed: fixed for the server's life
+    sandboxes: bool = False
+    worlds: Worlds = dataclasses.field(init=False)
+    #: Why the latest edit of the spec or seed files cannot be served (``--watch``), or None.
+    spec_error: str | None = None
 
     _signer: hmac.HMAC = dataclasses.field(init=False, repr=False)
     _last_stamp: tuple[int, str] | None = dataclasses.field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
-        self.scenarios = {int(scenario["id"]): scenario for scenario in self.seed.scenarios}
+        self.worlds = Worlds(self.state, lambda: self.served.seed, sandboxes=self.sandboxes, journal=self.journal)
         self._signer = hmac.new(self.signing_key, digestmod="sha256")
+
+    @property
+    def compiled(self) -> CompiledSpec:
+        """The spec served now (a request already routed keeps its own: ``op.owner``)."""
+        return self.served.compiled
 
     def sign(self, message: bytes) -> bytes:
         """HS256 of ``message``: copies a keyed HMAC, where ``hmac.digest`` would look the hash
@@ -75,7 +83,8 @@ class MockContext:
 
 
 ActResult = tuple[int, bytes]  # the status and the JSON text of an answer
-Act = Callable[[MockContext, CompiledOperation, Any, Mapping[str, Any]], ActResult]
+#: ``act(ctx, op, world, body, path parameters)``: what an operation does in the caller's world.
+Act = Callable[[MockContext, CompiledOperation, int, Any, Mapping[str, Any]], ActResult]
 
 
 def apply_defaults(op: CompiledOperation, body: Mapping[str, Any], scenario: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,14 +106,14 @@ def apply_defaults(op: CompiledOperation, body: Mapping[str, Any], scenario: Map
     return effective
 
 
-def _scenario(ctx: MockContext, op: CompiledOperation, body: Mapping[str, Any]) -> dict[str, Any]:
+def _scenario(ctx: MockContext, op: CompiledOperation, world: int, body: Mapping[str, Any]) -> dict[str, Any]:
     """The scenario the request names (by the field the spec's ``x-default-from-scenario``
-    names), from the seed: scenarios are fixed for a server's life. 404 for an unknown one."""
+    names), in the caller's world (its seeds'). 404 for an unknown one."""
     field = op.spec.scenario_field
     if field is None:
         return {}
     scenario_id = body[field]
-    scenario = ctx.scenarios.get(int(scenario_id))
+    scenario = ctx.worlds.scenarios(world).get(int(scenario_id))
     if scenario is None:
         message = f"There is no scenario with id {int(scenario_id)}."  # 1e2 is the integer 100 to JSON Schema
         raise ApiError(404, "scenario_not_found", message, [Problem(f"body.{field}", "exists", message)])
@@ -137,9 +146,9 @@ class Room:
         return name, (signed + b"." + signature).decode()
 
 
-def _charge(ctx: MockContext, minutes: int, wanted: Wanted | None, build: Callable[..., NewMeeting]) -> Any:
+def _charge(ctx: MockContext, world: int, minutes: int, wanted: Wanted | None, build: Callable[..., NewMeeting]) -> Any:
     try:
-        return ctx.state.create_meeting(minutes, build, wanted)
+        return ctx.state.create_meeting(world, minutes, build, wanted)
     except InsufficientMinutes as short:
         raise ApiError(
             402,
@@ -159,7 +168,7 @@ def _wanted(ctx: MockContext, op: CompiledOperation, body: Mapping[str, Any]) ->
     return Wanted(body.get(key_field), fields, identity)
 
 
-def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
+def create(ctx: MockContext, op: CompiledOperation, world: int, body: Any, params: Mapping[str, Any]) -> ActResult:
     """A create (both of the docs' creates): spend the meeting's minutes, store it, answer it.
 
     What it answers is laid out by the spec: echoed request values and defaults (``x-echo``),
@@ -168,9 +177,9 @@ def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[s
     marks it, the id where the links read it, the reused end user where ``x-reuses`` names it,
     with ``x-query-params`` added to the URLs that carry them.
     """
-    scenario = _scenario(ctx, op, body)
+    scenario = _scenario(ctx, op, world, body)
     effective = apply_defaults(op, body, scenario)
-    places = ctx.compiled.answers
+    places = op.owner.answers
     values = {**echoes(op, effective), **dict(op.initial_values)}
     minutes = values[places["charged_minutes"]]
     issued, now = ctx.stamp()
@@ -187,7 +196,7 @@ def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[s
         name, token = room.made(ctx, meeting_id)
         made: dict[str, Any] = dict.fromkeys(op.balance_pointers, remaining)
         made[places.get("room_token", "")] = token
-        made.update((pointer, template.format(room=name, **scenario)) for pointer, template in ctx.compiled.urls.items())
+        made.update((pointer, template.format(room=name, **scenario)) for pointer, template in op.owner.urls.items())
         if op.id_pointer:
             made[op.id_pointer] = meeting_id
         return made
@@ -218,7 +227,7 @@ def create(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[s
             answer = assemble(op, made)
             return NewMeeting(lookup(answer, places["meeting"]), now, answer)
 
-    return int(op.spec.success_status), orjson.dumps(_charge(ctx, minutes, wanted, build))
+    return int(op.spec.success_status), orjson.dumps(_charge(ctx, world, minutes, wanted, build))
 
 
 def _lend(op: CompiledOperation, body: Mapping[str, Any], reused: Mapping[str, Any], scenario: Mapping[str, Any]) -> dict[str, Any]:
@@ -236,22 +245,27 @@ def _lend(op: CompiledOperation, body: Mapping[str, Any], reused: Mapping[str, A
     return echoes(op, apply_defaults(op, {**body, **lent}, scenario)) if lent else {}
 
 
-def read(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
-    """A read of a meeting (``GET /meetings/{id}``): what was created, in the read's envelope, or 404.
-    A meeting never changes once written, so its answer is rendered once per worker and kept
-    while the state's generation says no meeting was taken away (``ReadCache``)."""
+def read(ctx: MockContext, op: CompiledOperation, world: int, body: Any, params: Mapping[str, Any]) -> ActResult:
+    """A read of a meeting (``GET /meetings/{id}``): what was created in the caller's world, in
+    the read's envelope, or 404. A meeting never changes once written, so its answer is rendered
+    once per worker and kept while the state's generation says no meeting was taken away or
+    replaced, in any world (``ReadCache``, the operation's own: a reload brings another)."""
     (name, value), = params.items()
     generation = ctx.state.generation()
-    answer = ctx.reads.get(generation, value)
+    reads = op.reads
+    if reads is None:
+        reads = op.reads = ReadCache()
+    key = (world, value)
+    answer = reads.get(generation, key)
     if answer is None:
-        found = ctx.state.meeting(value)
+        found = ctx.state.meeting(world, value)
         if found is None:
             raise ApiError(404, "meeting_not_found", f"There is no meeting with id {value}.")
         document, updated_at = found
-        places = ctx.compiled.answers
+        places = op.owner.answers
         meeting = {**orjson.loads(document), relative(places["updated_at"], places["meeting"]): updated_at}
         answer = orjson.dumps(assemble(op, {places["meeting"]: meeting}))
-        ctx.reads.put(generation, value, answer)
+        reads.put(generation, key, answer)
     return int(op.spec.success_status), answer
 
 
@@ -280,7 +294,7 @@ class ReadCache:
         self._answers[key] = answer
 
 
-def documented_example(ctx: MockContext, op: CompiledOperation, body: Any, params: Mapping[str, Any]) -> ActResult:
+def documented_example(ctx: MockContext, op: CompiledOperation, world: int, body: Any, params: Mapping[str, Any]) -> ActResult:
     """For an operation the docs give no behaviour: its first success example, verbatim."""
     examples = op.spec.examples(op.spec.success_status)
     return int(op.spec.success_status), orjson.dumps(next(iter(examples.values()), None))

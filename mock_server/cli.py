@@ -24,6 +24,7 @@ from mock_server.chaos import FAULTS, MAX_DELAY_MS, Delay, SettingError, Setting
 from meetings_spec.loader import default_spec_path
 from meetings_spec.serving import serve_rsgi, unavailable
 from mock_server.scratch import ScratchFolder, memory_folder, sweep
+from mock_server.store import DEFAULT_MAX_SANDBOXES
 
 SETTINGS_ENV = "WATERRAI_MOCK_SETTINGS"
 TOKEN_ENV = "WATERRAI_MOCK_TOKEN"
@@ -49,7 +50,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"accept only this bearer token (default: any non-empty one; ${TOKEN_ENV} also sets it)",
     )
     parser.add_argument("--state", type=Path, default=None, help="SQLite file that keeps meetings across restarts (default: fresh each start)")
-    parser.add_argument("--balance", type=int, default=None, help="the account's session minutes (default: the spec's x-mock)")
+    parser.add_argument("--balance", type=int, default=None, help="the account's session minutes (default: the spec's x-mock, or the seed files')")
+    parser.add_argument(
+        "--seed",
+        type=Path,
+        action="append",
+        dest="seeds",
+        default=[],
+        metavar="FILE",
+        help="your own data (YAML or JSON: balance, scenarios, meetings, end_users), on top of the spec's; repeatable, later files win where ids meet",
+    )
+    parser.add_argument("--sandboxes", action="store_true", help="a world of its own (balance, meetings, end users, ids) for each bearer token, made from the seeds on first use")
+    parser.add_argument(
+        "--max-sandboxes",
+        type=int,
+        default=DEFAULT_MAX_SANDBOXES,
+        metavar="N",
+        help=f"with --sandboxes, keep at most N (default {DEFAULT_MAX_SANDBOXES}); the least recently used goes",
+    )
+    parser.add_argument("--watch", action="store_true", help="serve edits of the spec and seed files within a second or two, without a restart")
     parser.add_argument(
         "--cors-origin",
         action="append",
@@ -79,6 +98,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--workers must be at least 1")
     if args.balance is not None and args.balance < 0:
         parser.error("--balance cannot be negative")
+    if args.max_sandboxes < 1:
+        parser.error("--max-sandboxes must be at least 1")
     try:
         rate = fault_rate(args.fault_rate)
         args.chaos = Settings(Delay.parse(args.delay) if args.delay else None, args.fault, rate)
@@ -111,6 +132,7 @@ def _stop(signum: int, frame: Any) -> None:
 def _serve(args: argparse.Namespace, temporary: Path) -> int:
     """Check the spec and prepare the state (in the parent, once), then serve until stopped."""
     from mock_server.app import create_app  # here, so that --help answers at once
+    from mock_server.seeds import SeedError
 
     spec = (args.spec or default_spec_path()).resolve()
     state = args.state.resolve() if args.state else temporary / "state.sqlite3"
@@ -119,13 +141,18 @@ def _serve(args: argparse.Namespace, temporary: Path) -> int:
         "state_path": str(state),
         "settings_path": str(temporary / "settings"),  # delays and faults, shared by the workers
         "balance": args.balance,
+        "seeds": [str(path.resolve()) for path in args.seeds],
+        "sandboxes": args.sandboxes,
+        "max_sandboxes": args.max_sandboxes,
+        "watch": args.watch,
         "cors_origins": args.cors_origins or "*",
         "access_log": not args.quiet,
     }
     kept = args.state is not None and state.is_file() and state.stat().st_size > 0
     try:
-        prepared = create_app(**settings, settings=args.chaos, initialize=True)  # fail here, once, on a bad spec; plant the seed
-    except SpecError as error:
+        # fail here, once, on a bad spec or seed; plant the seeds (the workers watch, not this process)
+        prepared = create_app(**{**settings, "watch": False}, settings=args.chaos, initialize=True)
+    except (SpecError, SeedError) as error:
         print(f"waterrai-mock: {error}", file=sys.stderr)
         return 2
     except (sqlite3.DatabaseError, OverflowError) as error:
@@ -134,18 +161,25 @@ def _serve(args: argparse.Namespace, temporary: Path) -> int:
             return 2
         print(f"waterrai-mock: {state} is not a state file of the mock ({error}); give --state a new file", file=sys.stderr)
         return 2
-    prepared_state = prepared.extensions["waterrai_mock"].state
-    if kept and args.balance is not None:
+    prepared_ctx = prepared.extensions["waterrai_mock"]
+    prepared_state = prepared_ctx.state
+    if kept and args.balance is not None and not args.sandboxes:
         print(
             f"waterrai-mock: --balance {args.balance} is ignored: {state} already holds the account, with "
-            f"{prepared_state.balance()} minutes left. To start from {args.balance}, remove the file or give --state a new one.",
+            f"{prepared_state.balance(prepared_ctx.worlds.shared())} minutes left. To start from {args.balance}, remove the file or give --state a new one.",
+            file=sys.stderr,
+        )
+    elif kept and args.balance is not None:
+        print(
+            f"waterrai-mock: --balance {args.balance} applies to the sandboxes made from now on (and to those reset); "
+            f"the ones {state} holds keep their balance.",
             file=sys.stderr,
         )
     # the workers open their own; the parent keeps no descriptor of the state, nor of the settings
     # (waiting for the garbage collector to free the app would leave them open, or not, by chance)
     prepared_state.close()
     prepared.extensions["waterrai_core"].settings.close()
-    del prepared, prepared_state
+    del prepared, prepared_state, prepared_ctx
     os.environ[SETTINGS_ENV] = json.dumps(settings)
     token = args.token or os.environ.get(TOKEN_ENV)
     if token:
@@ -153,12 +187,21 @@ def _serve(args: argparse.Namespace, temporary: Path) -> int:
     print(
         f"waterrai-mock: serving {spec.name} on http://{args.host}:{args.port} "
         f"({args.workers} worker{'s' if args.workers > 1 else ''}, state {'in ' + str(state) if args.state else 'fresh'}, "
-        f"{'one token only' if token else 'any bearer token'}{_chaos_note(args.chaos)}); docs on http://{args.host}:{args.port}/docs",
+        f"{'one token only' if token else 'any bearer token'}{_world_note(args)}{_chaos_note(args.chaos)}); docs on http://{args.host}:{args.port}/docs",
         file=sys.stderr,
         flush=True,
     )
     serve_rsgi("mock_server.rsgi:build_app", args.host, args.port, workers=args.workers, kill_timeout=3, respawn=True)
     return 0
+
+
+def _world_note(args: argparse.Namespace) -> str:
+    notes = [f"seeds from {', '.join(path.name for path in args.seeds)}"] if args.seeds else []
+    if args.sandboxes:
+        notes.append(f"a sandbox per token (at most {args.max_sandboxes})")
+    if args.watch:
+        notes.append("watching the spec and seed files")
+    return "".join(f", {note}" for note in notes)
 
 
 def _chaos_note(chaos: Settings) -> str:

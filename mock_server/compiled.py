@@ -19,7 +19,7 @@ from meetings_spec.refs import JSON, escape_segment
 from meetings_spec.model import Operation, RequestField, lookup
 from meetings_spec.shapes import properties
 from meetings_spec.unusable import reading
-from mock_server.state import Limits, Seed
+from mock_server.store import Limits, Seed
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,12 @@ class CompiledOperation:
     #: Pointers of the success body only known once the meeting is stored (its id, room token
     #: and URLs, the balance left), in the order ``act`` fills them.
     assigned: list[str] = field(default_factory=list)
+    #: The compiled spec this operation belongs to: a request routed before a reload is
+    #: answered wholly by the spec it was routed by (``mock_server.served``).
+    owner: CompiledSpec = field(init=False, repr=False, compare=False)
+    #: Answers this operation rendered, kept by one worker while the state's generation holds
+    #: (``act.ReadCache``): they belong to this spec, and go with it on a reload.
+    reads: Any = field(default=None, repr=False, compare=False)
 
     @property
     def reads_body(self) -> bool:
@@ -94,6 +100,7 @@ class CompiledSpec:
     """Everything the mock reads from the spec, built at start-up."""
 
     path: Path
+    raw: dict[str, Any]  # the spec as written (the docs page shows its views)
     document: dict[str, Any]
     contract: Contract
     operations: dict[str, CompiledOperation]
@@ -144,8 +151,9 @@ def _compile(raw: dict[str, Any], path: Path) -> CompiledSpec:
         check_seed_examples(raw, contract)
     with reading(raw, "/x-mock", "x-mock"):
         seed = _seed(mock, raw, answers, reused)
-    return CompiledSpec(
+    spec = CompiledSpec(
         path=path,
+        raw=raw,
         document=document,
         contract=contract,
         operations=compiled,
@@ -161,6 +169,9 @@ def _compile(raw: dict[str, Any], path: Path) -> CompiledSpec:
         answers=answers,
         reused_label=f"{reused[1].rsplit('/', 1)[-1]}s" if reused else "reused_objects",
     )
+    for op in compiled.values():
+        op.owner = spec
+    return spec
 
 
 def _no_x_mock() -> str:

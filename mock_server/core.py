@@ -31,10 +31,11 @@ from meetings_spec.problems import Problem
 from meetings_spec.routing import Kind, Match, RouteTable
 from mock_server.act import ACTS, MockContext, documented_example
 from mock_server.chaos import CONNECTION_FAULTS, NO_PLAN, Plan, SettingError, SharedSettings, plan
-from mock_server.compiled import CompiledOperation
+from mock_server.compiled import CompiledOperation, CompiledSpec
 from mock_server.errors import ApiError, refusal, unexpected_error
 from mock_server.negotiate import negotiate, preferences
 from mock_server.request_log import AccessLog
+from mock_server.store import WorldGone
 
 #: Headers a browser may send cross-origin; ``Prefer`` lets frontends pick error answers, delays and faults.
 CORS_HEADERS = ["Authorization", "Content-Type", "Prefer"]
@@ -52,12 +53,14 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 class Request:
     """What a lane read of a request: ``header`` gives a header by lower-case name (repeated
-    ones joined with ", ", as RFC 9110 allows), ``environ`` the WSGI environ Flask needs."""
+    ones joined with ", ", as RFC 9110 allows), ``environ`` the WSGI environ Flask needs.
+    ``world``: the world the core acted in (for the journal), once it knows."""
 
-    __slots__ = ("method", "path", "header", "environ")
+    __slots__ = ("method", "path", "header", "environ", "world")
 
     def __init__(self, method: str, path: str, header: Callable[[str], str | None], environ: Callable[[bytes], dict[str, Any]]) -> None:
         self.method, self.path, self.header, self.environ = method, path, header, environ
+        self.world: int | None = None
 
 
 class Answer(NamedTuple):
@@ -115,7 +118,6 @@ class Core:
     def __init__(
         self,
         ctx: MockContext,
-        contract: Contract,
         token: str | None,
         *,
         flask: WsgiApp,
@@ -125,22 +127,49 @@ class Core:
         log: AccessLog,
     ) -> None:
         self.ctx = ctx
-        self.contract = contract
         self.token = token
         self.flask = flask
         self.settings = settings
         self.log = log
         self.rng = random.Random()
-        self.max_body_bytes = ctx.compiled.max_body_bytes
         self.cors_options = cors_options  # flask-cors's, as for Flask's own routes
-        self.routes: RouteTable[Target] = RouteTable()
-        for op in ctx.compiled.operations.values():
-            self.routes.add(op.spec.path, [op.spec.method], op)
-        for rule in flask_rules:
-            self.routes.add(rule.rule, sorted(rule.methods or ()), rule, first_wins=True)
-        self.route = self.routes.match
+        self._flask_rules = list(flask_rules)
         # The same for every request that names no origin (all but browsers): computed once.
         self._plain_cors = self._cors(lambda name: None, "GET")
+
+    def _table_of(self, compiled: CompiledSpec) -> RouteTable[Target]:
+        """One table: the operations of ``compiled``, and Flask's routes."""
+        routes: RouteTable[Target] = RouteTable()
+        for op in compiled.operations.values():
+            routes.add(op.spec.path, [op.spec.method], op)
+        for rule in self._flask_rules:
+            routes.add(rule.rule, sorted(rule.methods or ()), rule, first_wins=True)
+        return routes
+
+    @property
+    def routes(self) -> RouteTable[Target]:
+        """The table of the spec served now (made once for each spec a reload brings)."""
+        served = self.ctx.served
+        routes = served.routes
+        if routes is None:
+            routes = served.routes = self._table_of(served.compiled)
+        return routes  # type: ignore[no-any-return]
+
+    def route(self, method: str, path: str) -> Match[Target] | None:
+        """What the table of the spec served now says of ``method path``: a request routed is
+        answered by that spec to its end, whatever a reload swaps in meanwhile."""
+        routes = self.ctx.served.routes
+        if routes is None:
+            routes = self.routes
+        return routes.match(method, path)  # type: ignore[no-any-return]
+
+    @property
+    def contract(self) -> Contract:
+        return self.ctx.served.compiled.contract
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self.ctx.served.compiled.max_body_bytes
 
     # ------------------------------------------------------------------ asked by the lanes
 
@@ -178,9 +207,10 @@ class Core:
             return Delayed(chosen.delay_s, lambda: self._operation(target, match, request, body, prefer, chosen.fault, cors))
         return self._operation(target, match, request, body, prefer, chosen.fault, cors)
 
-    def finished(self, method: str, path: str, remote: str, status: int, seconds: float, note: str = "") -> None:
-        """Log and journal a request once its outcome was carried out (status 0: none sent)."""
-        self.log.record(method, path, remote, status, seconds, note)
+    def finished(self, method: str, path: str, remote: str, status: int, seconds: float, note: str = "", world: int | None = None) -> None:
+        """Log and journal a request once its outcome was carried out (status 0: none sent);
+        ``world``: the one it acted in (``Request.world``), whose journal lists it."""
+        self.log.record(method, path, remote, status, seconds, note, world)
 
     # ------------------------------------------------------------------ operations
 
@@ -204,9 +234,10 @@ class Core:
         if fault is not None:
             return self._fault_answer(fault, op, cors, match.head)
         try:
-            checked = self.contract.check_request(
+            authorization = request.header("authorization")
+            checked = op.owner.contract.check_request(
                 op.contract,
-                authorization=request.header("authorization"),
+                authorization=authorization,
                 path_parameters=match.params,
                 content_type=request.header("content-type") if op.reads_body else None,
                 body=body if op.reads_body else None,
@@ -214,11 +245,22 @@ class Core:
             )
             if checked.problems:
                 raise refusal(checked.problems)
+            worlds = self.ctx.worlds
+            world = worlds.of(authorization) if worlds.sandboxes else worlds.shared()
+            if world is None:  # an operation the spec asks no token of, with sandboxes: the shared world
+                world = worlds.shared()
+            request.world = world
             canned = negotiate(op, prefer)
             if canned is not None:
                 status, text = canned.status, orjson.dumps(canned.body)
             else:
-                status, text = ACTS.get(op.spec.operation_id, documented_example)(self.ctx, op, checked.document, checked.parameters)
+                act = ACTS.get(op.spec.operation_id, documented_example)
+                try:
+                    status, text = act(self.ctx, op, world, checked.document, checked.parameters)
+                except WorldGone:  # its sandbox made room for another meanwhile: made afresh
+                    worlds.forget(world)
+                    world = request.world = worlds.of(authorization) or worlds.shared()
+                    status, text = act(self.ctx, op, world, checked.document, checked.parameters)
         except ApiError as error:
             return self.error(error, cors, match.head)
         except Exception:  # noqa: BLE001 - a bug must still answer JSON, as Flask's handler does

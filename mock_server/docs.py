@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -23,7 +22,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from flask import Blueprint, Flask, Response, current_app, redirect, render_template_string, request
 
-from meetings_spec import View, contract_view, load_spec
+from meetings_spec import View, contract_view
 from meetings_spec.assumptions import iter_assumptions, label
 from mock_server.act import MockContext
 from meetings_spec.problems import Problem
@@ -72,20 +71,23 @@ def renderer_version() -> str:
 
 def register_docs(app: Flask, ctx: MockContext) -> None:
     docs = Blueprint("mock_docs", __name__)
-    info = ctx.compiled.document.get("info", {})
 
-    @lru_cache(maxsize=1)
-    def raw() -> dict[str, Any]:
-        """The spec as written, read on first use (an app built for a test never needs it)."""
-        return load_spec(ctx.compiled.path) if ctx.compiled.path.name else load_spec()
-
-    @lru_cache(maxsize=64)
     def rendered(view: str, base_url: str, yaml_form: bool) -> bytes:
-        document = contract_view(raw(), VIEWS[view])
-        document["servers"] = [{"url": base_url, "description": "This mock (the server this document came from)"}]
-        if yaml_form:
-            return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True).encode()
-        return orjson.dumps(document)
+        """A view of the spec served now, with ``servers`` naming this mock; kept with that spec
+        (a reload brings another)."""
+        served = ctx.served
+        key = (view, base_url, yaml_form)
+        data = served.views.get(key)
+        if data is None:
+            document = contract_view(served.compiled.raw, VIEWS[view])
+            document["servers"] = [{"url": base_url, "description": "This mock (the server this document came from)"}]
+            if yaml_form:
+                data = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True).encode()
+            else:
+                data = orjson.dumps(document)
+            if len(served.views) < 64:
+                served.views[key] = data
+        return data
 
     def spec_answer(yaml_form: bool) -> Response:
         view = request.args.get("view", View.STRICT.value)
@@ -107,13 +109,16 @@ def register_docs(app: Flask, ctx: MockContext) -> None:
     @docs.get("/docs")
     def page() -> str:
         template = page_file("index.html").decode()
+        raw = ctx.served.compiled.raw
+        info = raw.get("info", {})
         return render_template_string(
             template,
             title=info.get("title", "API"),
             version=info.get("version", ""),
             renderer_version=renderer_version(),
-            assumptions=[(label(pointer, raw()), inline_markdown(reason)) for pointer, reason in iter_assumptions(raw())],
+            assumptions=[(label(pointer, raw), inline_markdown(reason)) for pointer, reason in iter_assumptions(raw)],
             views=[(name, f"/openapi.json?view={name}") for name in (View.STRICT.value, View.LENIENT.value)],
+            spec_error=ctx.spec_error,
         )
 
     @docs.get("/docs/")
@@ -136,7 +141,7 @@ def register_docs(app: Flask, ctx: MockContext) -> None:
     def index() -> Any:
         if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
             return redirect("/docs", code=302)
-        return json_response(_index(ctx, info), 200)
+        return json_response(_index(ctx, ctx.served.compiled.document.get("info", {})), 200)
 
     app.register_blueprint(docs)
 

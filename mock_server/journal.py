@@ -17,7 +17,8 @@ import time
 import weakref
 from collections import deque
 
-from mock_server.state import JournalLine, State
+from mock_server.state import State
+from mock_server.store import JournalLine
 
 INTERVAL_SECONDS = 0.05
 
@@ -36,19 +37,31 @@ class Journal:
         self._writing = threading.Lock()  # a flush returns only once every earlier line is written
         self._flusher_running = False  # started on the first line: in the worker that serves, not in
         # the parent process that builds an app before forking (a thread does not survive a fork)
+        self._used: dict[int, float] = {}  # when each world was last used, since the last flush
 
     def add(self, line: JournalLine) -> None:
         """Keep ``line`` for the next flush; never waits for a write (nor for a lock: a deque's
         ``append`` and ``popleft`` are each one step the GIL does not split)."""
         self._lines.append(line)
         if not self._flusher_running:
-            with self._lock:
-                start, self._flusher_running = not self._flusher_running, True
-            if start:
-                self._start_flusher()
+            self._start()
+
+    def touch(self, world: int, at: float) -> None:
+        """``world`` was used at ``at``: written with the next flush (the least recently used
+        sandbox is the one that goes when there are too many)."""
+        self._used[world] = at
+        if not self._flusher_running:
+            self._start()
+
+    def _start(self) -> None:
+        with self._lock:
+            start, self._flusher_running = not self._flusher_running, True
+        if start:
+            self._start_flusher()
 
     def flush(self) -> None:
-        """Write the pending lines in one transaction (the state keeps only the newest)."""
+        """Write the pending lines, and when each world was last used, in one transaction (the
+        state keeps only the newest lines)."""
         with self._writing:
             pending, lines = self._lines, []
             try:
@@ -56,8 +69,9 @@ class Journal:
                     lines.append(pending.popleft())
             except IndexError:  # ``discard`` emptied it meanwhile
                 pass
-            if lines:
-                self.state.record_requests(lines)
+            used, self._used = self._used, {}
+            if lines or used:
+                self.state.record_requests(lines, used)
 
     def discard(self) -> None:
         """Forget the pending lines (the state is being reset)."""

@@ -68,11 +68,12 @@ class AccessLog:
         self.journal = journal
         self.write = write
 
-    def record(self, method: str, path: str, remote: str, status: int, seconds: float, note: str = "") -> None:
-        """Log and journal one request; ``status`` 0 is a request that got no HTTP answer (a fault)."""
+    def record(self, method: str, path: str, remote: str, status: int, seconds: float, note: str = "", world: int | None = None) -> None:
+        """Log and journal one request; ``status`` 0 is a request that got no HTTP answer (a
+        fault); ``world``: the one it acted in, whose journal lists it (never the token)."""
         milliseconds = seconds * 1000
         if self.write is not None:
             shown = path if path.isprintable() else path.encode("unicode_escape").decode("ascii")  # no forged lines
             self.write(f'{remote} "{method} {shown}" {status or "-"} {milliseconds:.2f}ms{note}')
         if self.journal is not None and not path.startswith(ADMIN_PREFIX):
-            self.journal.add((time.time(), method, path[:512], status, round(milliseconds, 3)))
+            self.journal.add((time.time(), method, path[:512], status, round(milliseconds, 3), world))

@@ -65,10 +65,11 @@ class RsgiLane:
         body: bytes | None = b""
         if core.wants_body(match, header):
             body = await read_rsgi_body(protocol, declared_length(header("content-length")), core.max_body_bytes, drain=DRAIN_LIMIT)
-        outcome = core.respond(match, Request(method, path, header, lambda body: _environ(scope, body)), body)
+        request = Request(method, path, header, lambda body: _environ(scope, body))
+        outcome = core.respond(match, request, body)
         status, note = await _carry_out(outcome, scope, protocol)
         remote = scope.client.rpartition(":")[0].strip("[]") if core.log.write is not None else "-"
-        core.finished(method, path, remote, status, time.perf_counter() - started, note)
+        core.finished(method, path, remote, status, time.perf_counter() - started, note, request.world)
 
 
 async def _carry_out(outcome: Outcome, scope: Any, protocol: Any) -> tuple[int, str]:

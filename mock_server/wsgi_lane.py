@@ -54,7 +54,7 @@ class WsgiLane:
             note = f" fault {fault.fault}"
             raise
         finally:
-            core.finished(method, path, environ.get("REMOTE_ADDR", "-"), status, time.perf_counter() - started, note)
+            core.finished(method, path, environ.get("REMOTE_ADDR", "-"), status, time.perf_counter() - started, note, request.world)
 
 
 def _carried_out(outcome: Outcome) -> Answer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -47,3 +47,21 @@ def client(app: Flask, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 def docs_example(spec: dict[str, Any], name: str) -> Any:
     return spec["components"]["examples"][name]["value"]
+
+
+@pytest.fixture(params=["wsgi", "rsgi"])
+def client_for(request: pytest.FixtureRequest) -> Iterator[Callable[[Flask], Any]]:
+    """Clients of apps a test builds itself (``create_app(...)`` with seeds, sandboxes...),
+    through either lane, as ``client`` gives one of the default app."""
+    opened: list[RsgiClient] = []
+
+    def client(app: Flask) -> Any:
+        if request.param == "wsgi":
+            return app.test_client()
+        rsgi = RsgiClient(app)
+        opened.append(rsgi)
+        return rsgi
+
+    yield client
+    for rsgi in opened:
+        rsgi.close()

@@ -23,7 +23,7 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 import yaml
@@ -31,6 +31,7 @@ import yaml
 from servers import TOKEN as BROKEN_SERVER_TOKEN
 from servers import Rewriting, mock_app, serving
 from meetings_spec.serving import free_port
+from processes import CHROMIUM, chromium_missing
 
 #: Starts processes (servers, the suite, npm or a browser): left out of `make test-fast`.
 pytestmark = pytest.mark.processes
@@ -410,3 +411,59 @@ def test_the_shell_recipe_does_the_same_and_keeps_the_commands_exit_status(kit: 
     assert "# pass 2" in result.stdout and _port_is_closed(port)
     failed, port = _frontend(kit, "./with-mock.sh", "sh", "-c", "exit 3")
     assert failed.returncode == 3 and _port_is_closed(port)
+
+
+# ------------------------------------------------------------------------ the Playwright project
+
+
+def _playwright(kit: Installed, tmp_path: Path, mock_port: int, **env: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """``npm run test:e2e`` in examples/frontend (Playwright Test, parallel workers, Debian's
+    Chromium) against the installed mock on ``mock_port``, its report as JSON."""
+    if shutil.which("npm") is None or not (FRONTEND / "node_modules" / "@playwright" / "test").is_dir():
+        pytest.skip("the Playwright project needs npm and examples/frontend/node_modules (make test runs npm ci there)")
+    if chromium_missing() is not None:
+        pytest.skip(str(chromium_missing()))
+    settings = {"MOCK_PORT": str(mock_port), "APP_PORT": str(free_port()), "CHROMIUM": CHROMIUM, "PLAYWRIGHT_OUTPUT_DIR": str(tmp_path / "results"), **env}
+    command = ["npm", "run", "--silent", "test:e2e", "--", "--reporter=json"]
+    result = subprocess.run(command, cwd=FRONTEND, env=kit.env(**settings), capture_output=True, text=True, timeout=240)
+    try:
+        return result, json.loads(result.stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(f"no JSON report:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}") from None
+
+
+def _outcomes(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each test's title and its results (status, worker), from Playwright's JSON report."""
+    found: dict[str, list[dict[str, Any]]] = {}
+
+    def walk(suite: dict[str, Any]) -> None:
+        for spec in suite.get("specs", []):
+            for test in spec["tests"]:
+                found[spec["title"]] = test["results"]
+        for child in suite.get("suites", []):
+            walk(child)
+
+    for suite in report["suites"]:
+        walk(suite)
+    return found
+
+
+def test_the_playwright_project_runs_its_tests_in_parallel_each_in_a_sandbox_of_its_own(kit: Installed, tmp_path: Path) -> None:
+    port = free_port()
+    result, report = _playwright(kit, tmp_path, port)
+    outcomes = _outcomes(report)
+    assert result.returncode == 0, json.dumps({title: [r["status"] for r in results] for title, results in outcomes.items()}) + result.stderr[-2000:]
+    assert report["stats"]["expected"] == len(outcomes) == 7 and report["stats"]["unexpected"] == 0
+    assert len({results[0]["workerIndex"] for results in outcomes.values()}) >= 2, "the tests did not run in parallel workers"
+    assert _port_is_closed(port), "the mock Playwright started still runs"
+
+
+def test_the_playwright_project_would_see_other_tests_data_in_a_world_shared_by_all(kit: Installed, tmp_path: Path) -> None:
+    """The same tests against one mock without --sandboxes (reused: MOCK_REUSE): a test that
+    reads another token's meeting sees it, and fails saying so. The isolation above is what
+    these tests check, not an accident of their timing."""
+    with installed_mock(kit, "--seed", str(FRONTEND / "seed.yaml")) as base_url:
+        result, report = _playwright(kit, tmp_path, int(base_url.rsplit(":", 1)[1]), MOCK_REUSE="1")
+    outcomes = _outcomes(report)
+    assert result.returncode != 0
+    assert outcomes["a meeting made with another token is not there"][0]["status"] == "failed"

@@ -20,6 +20,10 @@ from processes import Server, call
 from state_traps import arm_commit_trap
 
 
+#: The shared world's id in a fresh state (the first world made).
+WORLD = 1
+
+
 def _journal_line(path: str) -> tuple[float, str, str, int, float]:
     return (time.time(), "GET", path, 200, 1.0)
 
@@ -137,7 +141,9 @@ class Turns:
 
 
 def _shared_state(database: Path, balance: int = 1000) -> tuple[State, Turns]:
-    state = create_app(state_path=database, access_log=False, journal=False, balance=balance).extensions["waterrai_mock"].state
+    ctx = create_app(state_path=database, access_log=False, journal=False, balance=balance).extensions["waterrai_mock"]
+    assert ctx.worlds.shared() == WORLD
+    state = ctx.state
     turns = Turns()
     state.share_creates(turns)
     return state, turns
@@ -150,7 +156,7 @@ def _build(meeting_id: int, user: dict[str, Any] | None, left: int) -> NewMeetin
 def _created(database: Path) -> list[int]:
     """The ids of created meetings as another connection (another worker) reads them."""
     with sqlite3.connect(database) as db:
-        return [row[0] for row in db.execute("SELECT id FROM meetings WHERE seeded = 0 ORDER BY id")]
+        return [row[0] for row in db.execute("SELECT id FROM meetings WHERE seeded = 0 ORDER BY world, id")]
 
 
 def _end_users(database: Path) -> int:
@@ -162,7 +168,7 @@ def test_creates_of_one_turn_share_one_commit_and_each_hears_of_it(tmp_path: Pat
     database = tmp_path / "state.sqlite3"
     state, turns = _shared_state(database)
     told: list[Any] = []
-    answers = [state.create_meeting(30, _build) for _ in range(3)]
+    answers = [state.create_meeting(WORLD, 30, _build) for _ in range(3)]
     assert state.after_commit(told.append)
     first = answers[0][0]
     # one id after another, each paid from what the one before left, within the open turn
@@ -172,20 +178,20 @@ def test_creates_of_one_turn_share_one_commit_and_each_hears_of_it(tmp_path: Pat
     turns.run()
     assert _created(database) == [first, first + 1, first + 2] and told == [None]
     assert not state.after_commit(told.append)  # nothing is open any more
-    assert state.create_meeting(30, _build) == (first + 3, 880)  # the next turn reads where this one ended
+    assert state.create_meeting(WORLD, 30, _build) == (first + 3, 880)  # the next turn reads where this one ended
     turns.run()
-    assert state.balance() == 880
+    assert state.balance(WORLD) == 880
     state.close()
 
 
 def test_a_create_refused_in_a_turn_leaves_the_others_of_the_turn(tmp_path: Path) -> None:
     database = tmp_path / "state.sqlite3"
     state, turns = _shared_state(database, balance=50)
-    first = state.create_meeting(30, _build)
+    first = state.create_meeting(WORLD, 30, _build)
     with pytest.raises(InsufficientMinutes):
-        state.create_meeting(30, _build)
+        state.create_meeting(WORLD, 30, _build)
     turns.run()
-    assert _created(database) == [first[0]] and state.balance() == 20
+    assert _created(database) == [first[0]] and state.balance(WORLD) == 20
     state.close()
 
 
@@ -193,22 +199,22 @@ def test_a_create_half_written_loses_its_turn_and_every_create_of_it_is_told(tmp
     database = tmp_path / "state.sqlite3"
     state, turns = _shared_state(database)
     told: list[Any] = []
-    state.create_meeting(30, _build)
+    state.create_meeting(WORLD, 30, _build)
     state.after_commit(told.append)
 
     def broken(meeting_id: int, user: dict[str, Any] | None, left: int) -> NewMeeting:
         raise RuntimeError("a bug after the end user was written")
 
     with pytest.raises(RuntimeError):
-        state.create_meeting(30, broken, Wanted("new@example.com", {"first_name": "N"}, ("id",)))
+        state.create_meeting(WORLD, 30, broken, Wanted("new@example.com", {"first_name": "N"}, ("id",)))
     assert len(told) == 1 and isinstance(told[0], RuntimeError)
     assert _created(database) == [] and _end_users(database) == 0  # neither the meeting nor the end user stayed
     # the writer lock is free at once for another worker, and this one writes again
     with sqlite3.connect(database, timeout=0.5) as other:
-        other.execute("UPDATE account SET balance = balance")
-    again = state.create_meeting(30, _build)
+        other.execute("UPDATE worlds SET balance = balance")
+    again = state.create_meeting(WORLD, 30, _build)
     turns.run()  # the lost turn's callback is a no-op; the new turn's commits
-    assert _created(database) == [again[0]] and state.balance() == 970
+    assert _created(database) == [again[0]] and state.balance(WORLD) == 970
     state.close()
 
 
@@ -217,17 +223,17 @@ def test_a_turn_whose_commit_fails_is_rolled_back_and_its_creates_are_told(tmp_p
     state, turns = _shared_state(database)
     arm_commit_trap(database, "meetings", state)
     told: list[Any] = []
-    state.create_meeting(30, _build)
-    state.create_meeting(30, _build)
+    state.create_meeting(WORLD, 30, _build)
+    state.create_meeting(WORLD, 30, _build)
     state.after_commit(told.append)
     turns.run()
     assert len(told) == 1 and isinstance(told[0], sqlite3.IntegrityError)
-    assert _created(database) == [] and state.balance() == 1000
+    assert _created(database) == [] and state.balance(WORLD) == 1000
     with sqlite3.connect(database, timeout=0.5) as other:  # the writer lock was freed; the trap is disarmed
         other.execute("UPDATE trap_armed SET armed = 0")  # (its own disarming was rolled back with the turn)
-    state.create_meeting(30, _build)
+    state.create_meeting(WORLD, 30, _build)
     turns.run()
-    assert len(_created(database)) == 1 and state.balance() == 970
+    assert len(_created(database)) == 1 and state.balance(WORLD) == 970
     state.close()
 
 
@@ -235,13 +241,13 @@ def test_a_write_of_its_own_commits_the_open_turn_first(tmp_path: Path) -> None:
     database = tmp_path / "state.sqlite3"
     state, turns = _shared_state(database)
     told: list[Any] = []
-    created = state.create_meeting(30, _build)
+    created = state.create_meeting(WORLD, 30, _build)
     state.after_commit(told.append)
     state.record_requests([_journal_line("/after-the-create")])  # would nest in the open turn
     assert _created(database) == [created[0]] and told == [None]
     assert _paths(database) == ["/after-the-create"]
     turns.run()  # the turn's own callback finds it ended
-    state.create_meeting(30, _build)
+    state.create_meeting(WORLD, 30, _build)
     state.close()  # closing commits what is open, too
     assert len(_created(database)) == 2
 
@@ -257,7 +263,7 @@ def test_serving_never_waits_for_the_journal_while_its_turn_holds_the_writer_loc
     database = tmp_path / "state.sqlite3"
     state, turns = _shared_state(database)
     journal = Journal(state, interval=3600)  # no timed flush: the test drives it
-    state.create_meeting(30, _build)  # the turn holds the writer lock
+    state.create_meeting(WORLD, 30, _build)  # the turn holds the writer lock
     flushing = threading.Thread(target=journal.flush, daemon=True)
     journal.add(_journal_line("/first"))
     flushing.start()  # waits for the writer lock, holding the journal's own
@@ -282,9 +288,9 @@ def test_a_turn_that_cannot_be_scheduled_frees_the_writer_lock(tmp_path: Path) -
 
     state.share_creates(closed_loop)
     with pytest.raises(RuntimeError):
-        state.create_meeting(30, _build)
+        state.create_meeting(WORLD, 30, _build)
     with sqlite3.connect(database, timeout=0.5) as other:  # no turn was left holding the lock
-        other.execute("UPDATE account SET balance = balance")
+        other.execute("UPDATE worlds SET balance = balance")
     assert _created(database) == []
     state.close()
 
@@ -310,12 +316,27 @@ def test_a_prune_moves_the_generation_on_and_a_plain_create_does_not(tmp_path: P
     from mock_server.state import Limits, Seed
 
     state = State(tmp_path / "state.sqlite3", Limits(max_meetings=3, max_end_users=10, recent_requests=10))
-    state.initialize(Seed(balance=10_000, scenarios=[], meetings=[], reused=[]))
+    state.prepare(Seed(balance=10_000, scenarios=[], meetings=[], reused=[]), "a test's files", shared=True)
     start = state.generation()
-    state.create_meeting(1, _build)
-    state.create_meeting(1, _build)
-    state.create_meeting(1, _build)
+    state.create_meeting(WORLD, 1, _build)
+    state.create_meeting(WORLD, 1, _build)
+    state.create_meeting(WORLD, 1, _build)
     assert state.generation() == start  # nothing taken away yet
-    state.create_meeting(1, _build)  # the fourth meeting prunes the first
-    assert state.generation() == start + 1 and state.meeting(1) is None
+    state.create_meeting(WORLD, 1, _build)  # the fourth meeting prunes the first
+    assert state.generation() == start + 1 and state.meeting(WORLD, 1) is None
     state.close()
+
+
+def test_the_sqlite_state_offers_the_whole_store_interface() -> None:
+    """Every method of ``mock_server.store.Store`` (what the rest of the mock asks of a store),
+    with the same parameters: a second store (PostgreSQL) is held to the same list."""
+    import inspect
+
+    from mock_server.store import Store
+
+    wanted = {name: member for name, member in vars(Store).items() if callable(member) and not name.startswith("_")}
+    assert len(wanted) >= 20
+    for name, member in wanted.items():
+        offered = getattr(State, name, None)
+        assert offered is not None, f"State has no {name}"
+        assert list(inspect.signature(offered).parameters) == list(inspect.signature(member).parameters), name
